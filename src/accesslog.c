@@ -1,0 +1,92 @@
+/* accesslog.c - buffered, whole-line access logging from many workers.
+ *
+ * Owns: the access-log fd and each worker's line buffer.  All workers append
+ * to one O_APPEND fd; each write() carries whole lines and at most PIPE_BUF
+ * bytes, so lines never interleave, on a file or on a pipe.  Reopening (for
+ * logrotate) dup()s the new file onto the same fd number, so a worker never
+ * writes to a closed fd and needs no lock.  Lines wait at most
+ * MH_LOG_FLUSH_SEC: the server's per-worker timer calls accesslog_flush(). */
+#define _GNU_SOURCE
+#include "accesslog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int alog_fd = -1;
+
+int accesslog_open(const char *path, struct mh_error *err)
+{
+    int fd;
+    if (!strcmp(path, "-"))
+        fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+    else if (!strcmp(path, "off"))
+        fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    else
+        fd = log_open_file(path);
+    if (fd < 0 || log_swap_fd(&alog_fd, fd) < 0) {
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot open access log %s: %s",
+                 path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void accesslog_close(void)
+{
+    if (alog_fd >= 0)
+        close(alog_fd);
+    alog_fd = -1;
+}
+
+void accesslog_writer_init(struct accesslog_writer *w)
+{
+    w->len = 0;
+    w->dropped = 0;
+    w->written = 0;
+}
+
+static uint64_t count_lines(const char *p, size_t n)
+{
+    uint64_t c = 0;
+    for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+        c++;
+    return c;
+}
+
+void accesslog_flush(struct accesslog_writer *w)
+{
+    size_t off = 0;
+    while (off < w->len) {
+        /* the longest run of whole lines that fits in PIPE_BUF */
+        size_t n = w->len - off;
+        if (n > PIPE_BUF) {
+            n = PIPE_BUF;
+            while (n > 0 && w->buf[off + n - 1] != '\n')
+                n--;
+        }
+        ssize_t r = write(alog_fd, w->buf + off, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) { /* disk full, EIO...: count what is lost, keep serving */
+            w->dropped += count_lines(w->buf + off, w->len - off);
+            break;
+        }
+        w->written += count_lines(w->buf + off, (size_t)r);
+        off += (size_t)r;
+    }
+    w->len = 0;
+}
+
+void accesslog_add(struct accesslog_writer *w, const struct access_record *r)
+{
+    if (sizeof(w->buf) - w->len < MH_LOG_LINE_MAX)
+        accesslog_flush(w);
+    size_t n = clf_format(r, w->buf + w->len, sizeof(w->buf) - w->len);
+    w->len += n;
+}

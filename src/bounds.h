@@ -1,0 +1,98 @@
+/* bounds.h - every size, count and time bound of minihttpd, in one place.
+ *
+ * Each bound has its unit and the reason for its value.  Code never uses a
+ * bare number where one of these applies; tests exercise each at N and N+1.
+ * Exceeding a bound is an error reported to the caller, never a silent cut. */
+#ifndef MH_BOUNDS_H
+#define MH_BOUNDS_H
+
+/* --- HTTP requests --- */
+
+/* bytes: request line plus all header lines, as evhttp counts them.  Past it
+ * evhttp answers 400 itself (interface.md allows 400 for 414/431). */
+#define MH_HEADERS_MAX 8192
+/* bytes: a request body on GET/HEAD is refused past this (evhttp sends 413
+ * and closes).  Static files need no body; keep it small. */
+#define MH_REQUEST_BODY_MAX 1024
+/* bytes: a decoded, normalised request path, "/" included (PATH_MAX). */
+#define MH_URL_PATH_MAX 4096
+/* seconds: grace given to responses in flight after SIGTERM/SIGINT. */
+#define MH_SHUTDOWN_GRACE_SEC 5
+/* milliseconds: how often a stopping worker checks whether it is idle. */
+#define MH_SHUTDOWN_POLL_MS 50
+/* seconds: a worker re-opens its docroot directory this often, so a docroot
+ * that is a symlink swapped to a new release is followed (file metadata may
+ * be that old, no older: interface.md). */
+#define MH_DOCROOT_REFRESH_SEC 1
+
+/* --- configuration --- */
+
+/* bytes: the config file; larger is an error (a config is a few KiB). */
+#define MH_CONFIG_FILE_MAX (1024 * 1024)
+/* bytes: one config line, newline excluded. */
+#define MH_CONFIG_LINE_MAX 4096
+/* bytes: a section or key name. */
+#define MH_CONFIG_NAME_MAX 64
+/* count: names in `index = a.html b.html ...`. */
+#define MH_INDEX_NAMES_MAX 8
+/* bytes: one index file name (NAME_MAX). */
+#define MH_INDEX_NAME_MAX 255
+/* bytes: a file system path in the config (PATH_MAX, NUL included). */
+#define MH_FS_PATH_MAX 4096
+/* bytes: `listen` address text (INET6_ADDRSTRLEN is 46). */
+#define MH_LISTEN_MAX 64
+/* bytes: a user name (LOGIN_NAME_MAX on Linux is 256; useradd allows 32). */
+#define MH_USER_MAX 64
+/* count: workers = N; more event loops than this is a typo, not a machine. */
+#define MH_WORKERS_MAX 256
+/* count: [mime] extension overrides. */
+#define MH_MIME_OVERRIDES_MAX 256
+/* seconds: upper bound of every *_timeout key (one day). */
+#define MH_TIMEOUT_MAX 86400
+/* count: upper bound of max_connections (the fd limit is the real cap). */
+#define MH_CONNECTIONS_MAX 1000000
+
+/* --- MIME --- */
+
+/* bytes: the types_file (Debian's /etc/mime.types is about 60 KiB). */
+#define MH_TYPES_FILE_MAX (4 * 1024 * 1024)
+/* bytes: a file name extension, without the dot. */
+#define MH_MIME_EXT_MAX 32
+/* bytes: a Content-Type value, parameters included. */
+#define MH_MIME_TYPE_MAX 128
+/* count: entries in the extension table (Debian's has about 1,900). */
+#define MH_MIME_ENTRIES_MAX 65536
+/* count: slots of a worker's libmagic result cache (direct-mapped). */
+#define MH_MIME_CACHE_SLOTS 1024
+/* bytes: how much of a file libmagic looks at (enough for every type that
+ * matters for a docs tree, and bounded per worker). */
+#define MH_MAGIC_PREFIX 16384
+
+/* --- logs --- */
+
+/* bytes: one access-log line, newline included.  PIPE_BUF, so a line written
+ * by one write() never interleaves with another worker's, even on a pipe.
+ * Longer fields are cut with "..." (documented in minihttpd.conf(5)). */
+#define MH_LOG_LINE_MAX 4096
+/* bytes: a field of the access-log line after escaping; longer is cut to
+ * this with "..." at its end.  Four fields of it fit MH_LOG_LINE_MAX. */
+#define MH_LOG_FIELD_MAX 900
+/* bytes: a worker's access-log buffer; flushed when full and each second. */
+#define MH_LOG_BUFFER 65536
+/* seconds: the longest a logged line waits in a worker's buffer. */
+#define MH_LOG_FLUSH_SEC 1
+/* bytes: one error-log message. */
+#define MH_ERRLOG_LINE_MAX 1024
+
+/* --- listings --- */
+
+/* count: entries shown in one directory listing; more is a 500 with an
+ * error-log line, never an unbounded page. */
+#define MH_AUTOINDEX_ENTRIES_MAX 10000
+
+/* --- errors --- */
+
+/* bytes: one error message carried to the user (FILE:LINE: text). */
+#define MH_ERROR_MAX (MH_FS_PATH_MAX + 256)
+
+#endif

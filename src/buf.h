@@ -1,0 +1,33 @@
+/* buf.h - a fixed-capacity byte buffer that reports truncation.
+ *
+ * The caller owns the memory; buf never allocates.  Every append either fits
+ * whole or sets `overflow` and leaves the buffer as it was, so truncation is
+ * always visible to the caller and never silent. */
+#ifndef MH_BUF_H
+#define MH_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf {
+    char *data;
+    size_t len;
+    size_t cap;    /* bytes usable; data[len] = '\0' is kept when cap > len */
+    bool overflow; /* an append did not fit */
+};
+
+void buf_init(struct buf *b, char *mem, size_t cap);
+bool buf_append(struct buf *b, const char *s, size_t n);
+bool buf_puts(struct buf *b, const char *s);
+bool buf_putc(struct buf *b, char c);
+/* Decimal of an unsigned number, zero-padded to at least `width` digits. */
+bool buf_putu(struct buf *b, uint64_t v, int width);
+/* Lower-case hexadecimal of v, no prefix. */
+bool buf_puthex(struct buf *b, uint64_t v);
+/* Text with & < > " ' replaced by entities, for HTML text and attributes. */
+bool buf_put_html(struct buf *b, const char *s, size_t n);
+/* Percent-encode every byte outside RFC 3986 unreserved and '/'. */
+bool buf_put_urlenc(struct buf *b, const char *s, size_t n);
+
+#endif

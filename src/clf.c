@@ -1,0 +1,94 @@
+/* clf.c - format access-log lines.
+ *
+ * Owns: the byte-exact Combined Log Format line, and its bound: a line is at
+ * most MH_LOG_LINE_MAX bytes, so a worker writes each with one write() that
+ * cannot interleave with another's.  Pure: formats into the caller's memory. */
+#include "clf.h"
+
+#include <string.h>
+
+#include "bounds.h"
+#include "buf.h"
+
+static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* Escape s into b, at most MH_LOG_FIELD_MAX bytes, "..." marking a cut. */
+static void put_field(struct buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (!s || !*s) {
+        buf_putc(b, '-');
+        return;
+    }
+    size_t start = b->len;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+        size_t n = (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) ? 4 : 1;
+        if (b->len - start + n > MH_LOG_FIELD_MAX - 3) {
+            buf_puts(b, "...");
+            return;
+        }
+        buf_append(b, n == 4 ? esc : (const char *)s, n);
+    }
+}
+
+static void put_time(struct buf *b, time_t t)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) {
+        buf_puts(b, "[01/Jan/1970:00:00:00 +0000]");
+        return;
+    }
+    buf_putc(b, '[');
+    buf_putu(b, (uint64_t)tm.tm_mday, 2);
+    buf_putc(b, '/');
+    buf_append(b, months[tm.tm_mon], 3);
+    buf_putc(b, '/');
+    buf_putu(b, (uint64_t)tm.tm_year + 1900, 4);
+    buf_putc(b, ':');
+    buf_putu(b, (uint64_t)tm.tm_hour, 2);
+    buf_putc(b, ':');
+    buf_putu(b, (uint64_t)tm.tm_min, 2);
+    buf_putc(b, ':');
+    buf_putu(b, (uint64_t)tm.tm_sec, 2);
+    buf_puts(b, " +0000]");
+}
+
+static uint64_t digit(int v)
+{
+    return (uint64_t)(v >= 0 && v <= 9 ? v : 0);
+}
+
+size_t clf_format(const struct access_record *r, char *out, size_t cap)
+{
+    struct buf b;
+    if (cap < MH_LOG_LINE_MAX)
+        return 0;
+    buf_init(&b, out, cap);
+    put_field(&b, r->client);
+    buf_puts(&b, " - - ");
+    put_time(&b, r->when);
+    buf_puts(&b, " \"");
+    put_field(&b, r->method);
+    buf_putc(&b, ' ');
+    put_field(&b, r->target);
+    buf_puts(&b, " HTTP/");
+    buf_putu(&b, digit(r->http_major), 1);
+    buf_putc(&b, '.');
+    buf_putu(&b, digit(r->http_minor), 1);
+    buf_puts(&b, "\" ");
+    buf_putu(&b, (uint64_t)(r->status > 0 && r->status < 1000 ? r->status : 0), 3);
+    buf_putc(&b, ' ');
+    if (r->bytes < 0)
+        buf_putc(&b, '-');
+    else
+        buf_putu(&b, (uint64_t)r->bytes, 1);
+    buf_puts(&b, " \"");
+    put_field(&b, r->referer);
+    buf_puts(&b, "\" \"");
+    put_field(&b, r->user_agent);
+    buf_puts(&b, "\"\n");
+    return b.overflow ? 0 : b.len;
+}

@@ -1,0 +1,578 @@
+/* config.c - parse and validate minihttpd.conf into struct mh_config.
+ *
+ * Owns: the meaning of every key (one table: section, key, type, bounds,
+ * default), the FILE:LINE of every error, and the command-line overrides.
+ * Start-up, -t and SIGHUP all come through config_load(), so they accept and
+ * refuse exactly the same files.  I/O is limited to reading the config and
+ * types files and checking the docroot and log paths; it never logs and never
+ * exits: errors go back to the caller in struct mh_error. */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ini.h"
+
+enum key_type {
+    K_ADDR,    /* IPv4 or IPv6 address */
+    K_UINT,    /* decimal in [min, max] */
+    K_BOOL,    /* on/off */
+    K_WORKERS, /* "auto" or 1..max */
+    K_PATH,    /* file system path */
+    K_LOG,     /* path, "-", or (if min == 1) "off" */
+    K_INDEX,   /* space-separated file names */
+    K_USER,    /* user name */
+    K_TYPE,    /* a media type */
+};
+
+struct key_def {
+    const char *section;
+    const char *key;
+    enum key_type type;
+    unsigned min, max;
+    const char *def; /* built-in default, parsed like a file value */
+    size_t off;      /* offset of the field in struct mh_config */
+    size_t size;     /* its size, for strings */
+};
+
+#define F(field)                                                                       \
+    offsetof(struct mh_config, field), sizeof(((struct mh_config *)0)->field)
+
+static const struct key_def keys[] = {
+    {"server", "listen", K_ADDR, 0, 0, "0.0.0.0", F(listen)},
+    {"server", "port", K_UINT, 1, 65535, "8080", F(port)},
+    {"server", "docroot", K_PATH, 0, 0, "/var/www/minihttpd", F(docroot)},
+    {"server", "index", K_INDEX, 0, 0, "index.html", F(index)},
+    {"server", "autoindex", K_BOOL, 0, 0, "off", F(autoindex)},
+    {"server", "workers", K_WORKERS, 1, MH_WORKERS_MAX, "auto", F(workers)},
+    {"server", "user", K_USER, 0, 0, "", F(user)},
+    {"server", "pid_file", K_PATH, 0, 0, "/run/minihttpd.pid", F(pid_file)},
+    {"server", "keepalive_timeout", K_UINT, 1, MH_TIMEOUT_MAX, "15",
+     F(keepalive_timeout)},
+    {"server", "request_timeout", K_UINT, 1, MH_TIMEOUT_MAX, "30", F(request_timeout)},
+    {"server", "send_timeout", K_UINT, 1, MH_TIMEOUT_MAX, "60", F(send_timeout)},
+    {"server", "max_connections", K_UINT, 1, MH_CONNECTIONS_MAX, "10000",
+     F(max_connections)},
+    {"log", "access_log", K_LOG, 1, 0, "-", F(access_log)},
+    {"log", "error_log", K_LOG, 0, 0, "-", F(error_log)},
+    {"mime", "types_file", K_PATH, 0, 0, "/etc/mime.types", F(types_file)},
+    {"mime", "default_type", K_TYPE, 0, 0, "application/octet-stream", F(default_type)},
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* Parsing state: the config being built and where each key was set. */
+struct loader {
+    struct mh_config *cfg;
+    const char *file;     /* name used in messages */
+    unsigned line[NKEYS]; /* 0: default; else the line that set it */
+    bool from_cli[NKEYS]; /* set by a command-line override */
+    struct mh_error *err;
+};
+
+static void set_err(struct mh_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void set_err(struct mh_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof(err->msg)) /* mark the cut, never hide it */
+        memcpy(err->msg + sizeof(err->msg) - 4, "...", 4);
+}
+
+static const struct key_def *find_key(const char *section, const char *key, size_t *idx)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strcmp(keys[i].section, section) && !strcmp(keys[i].key, key)) {
+            *idx = i;
+            return &keys[i];
+        }
+    return NULL;
+}
+
+static bool known_section(const char *s)
+{
+    return !strcmp(s, "server") || !strcmp(s, "log") || !strcmp(s, "mime");
+}
+
+/* Parse a decimal in [min, max] with no sign, no blanks and no overflow. */
+static bool parse_uint(const char *v, unsigned min, unsigned max, unsigned *out)
+{
+    unsigned long long n = 0;
+    if (!*v)
+        return false;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        n = n * 10 + (unsigned)(*p - '0');
+        if (n > max)
+            return false;
+    }
+    if (n < min)
+        return false;
+    *out = (unsigned)n;
+    return true;
+}
+
+static bool copy_str(void *dst, size_t size, const char *v)
+{
+    size_t n = strlen(v);
+    if (n >= size)
+        return false;
+    memcpy(dst, v, n + 1);
+    return true;
+}
+
+static bool parse_index(struct mh_config *cfg, const char *v, const char **why)
+{
+    unsigned n = 0;
+    const char *p = v;
+    while (*p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        const char *b = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        size_t len = (size_t)(p - b);
+        if (n == MH_INDEX_NAMES_MAX) {
+            *why = "too many index file names";
+            return false;
+        }
+        if (len > MH_INDEX_NAME_MAX || memchr(b, '/', len) ||
+            (len == 1 && b[0] == '.') || (len == 2 && b[0] == '.' && b[1] == '.')) {
+            *why = "index names must be plain file names";
+            return false;
+        }
+        memcpy(cfg->index[n], b, len);
+        cfg->index[n][len] = '\0';
+        n++;
+    }
+    if (n == 0) {
+        *why = "index needs at least one file name";
+        return false;
+    }
+    cfg->n_index = n;
+    return true;
+}
+
+/* Store value v for key k.  Returns false with *why set on a bad value. */
+static bool set_value(struct mh_config *cfg, const struct key_def *k, const char *v,
+                      const char **why)
+{
+    char *field = (char *)cfg + k->off;
+    unsigned char addr[sizeof(struct in6_addr)];
+    switch (k->type) {
+    case K_ADDR:
+        if (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1) {
+            *why = "must be an IPv4 or IPv6 address, like 0.0.0.0 or ::";
+            return false;
+        }
+        return copy_str(field, k->size, v);
+    case K_UINT:
+        if (!parse_uint(v, k->min, k->max, (unsigned *)field)) {
+            *why = k->max == 65535 ? "must be a port number from 1 to 65535"
+                                   : "must be a whole number in range";
+            return false;
+        }
+        return true;
+    case K_BOOL:
+        if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true"))
+            *(bool *)field = true;
+        else if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false"))
+            *(bool *)field = false;
+        else {
+            *why = "must be on or off";
+            return false;
+        }
+        return true;
+    case K_WORKERS:
+        if (!strcmp(v, "auto")) {
+            *(unsigned *)field = 0;
+            return true;
+        }
+        if (!parse_uint(v, k->min, k->max, (unsigned *)field)) {
+            *why = "must be auto or a number of workers from 1 to 256";
+            return false;
+        }
+        return true;
+    case K_LOG:
+        if (!strcmp(v, "off") && k->min != 1) {
+            *why = "cannot be off; use a path or - for stderr";
+            return false;
+        }
+        /* fall through */
+    case K_PATH:
+        if (!*v) {
+            *why = "needs a path";
+            return false;
+        }
+        if (!copy_str(field, k->size, v)) {
+            *why = "path too long";
+            return false;
+        }
+        return true;
+    case K_INDEX:
+        return parse_index(cfg, v, why);
+    case K_USER:
+        if (!copy_str(field, k->size, v)) {
+            *why = "user name too long";
+            return false;
+        }
+        return true;
+    case K_TYPE:
+        if (!strchr(v, '/') || !copy_str(field, k->size, v)) {
+            *why = "must be a media type like application/octet-stream";
+            return false;
+        }
+        return true;
+    }
+    *why = "unknown key type";
+    return false;
+}
+
+static int on_mime_override(struct loader *ld, const char *key, const char *value,
+                            unsigned line)
+{
+    struct mimetab *t = &ld->cfg->overrides;
+    for (size_t i = 0; i < t->n; i++)
+        if (!strcasecmp(t->strings + t->entries[i].ext, key)) {
+            set_err(ld->err, "%s:%u: duplicate extension \"%s\" in [mime]", ld->file,
+                    line, key);
+            return 1;
+        }
+    if (t->n >= MH_MIME_OVERRIDES_MAX) {
+        set_err(ld->err, "%s:%u: too many [mime] overrides", ld->file, line);
+        return 1;
+    }
+    enum mimetab_result r = mimetab_add(t, key, strlen(key), value, strlen(value));
+    if (r != MIMETAB_OK) {
+        set_err(ld->err, "%s:%u: %s: %s", ld->file, line, key, mimetab_strerror(r));
+        return 1;
+    }
+    return 0;
+}
+
+static int on_key(void *ctx, const char *section, const char *key, const char *value,
+                  unsigned line)
+{
+    struct loader *ld = ctx;
+    size_t idx;
+    const char *why = NULL;
+
+    if (!known_section(section)) {
+        set_err(ld->err, "%s:%u: unknown section [%s]", ld->file, line, section);
+        return 1;
+    }
+    const struct key_def *k = find_key(section, key, &idx);
+    if (!k && !strcmp(section, "mime"))
+        return on_mime_override(ld, key, value, line);
+    if (!k) {
+        set_err(ld->err, "%s:%u: unknown key \"%s\" in [%s]", ld->file, line, key,
+                section);
+        return 1;
+    }
+    if (ld->line[idx]) {
+        set_err(ld->err, "%s:%u: duplicate key \"%s\" (first set on line %u)", ld->file,
+                line, key, ld->line[idx]);
+        return 1;
+    }
+    ld->line[idx] = line;
+    if (!set_value(ld->cfg, k, value, &why)) {
+        set_err(ld->err, "%s:%u: %s = \"%s\": %s", ld->file, line, key, value, why);
+        return 1;
+    }
+    return 0;
+}
+
+/* Read a whole regular file of at most max bytes into a new buffer. */
+static char *read_file(const char *path, size_t max, size_t *len, int *err_no)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *err_no = errno;
+        return NULL;
+    }
+    char *data = malloc(max + 1);
+    size_t n = 0;
+    *err_no = data ? 0 : ENOMEM;
+    while (data) {
+        ssize_t r = read(fd, data + n, max + 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            *err_no = errno;
+            break;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (n > max) {
+            *err_no = EFBIG;
+            break;
+        }
+    }
+    close(fd);
+    if (*err_no) {
+        free(data);
+        return NULL;
+    }
+    *len = n;
+    return data;
+}
+
+static void apply_defaults(struct mh_config *cfg)
+{
+    const char *why;
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!set_value(cfg, &keys[i], keys[i].def, &why))
+            abort(); /* the built-in table itself is wrong: a bug, caught by tests */
+}
+
+static bool apply_override(struct loader *ld, const char *key, const char *value,
+                           const char *flag)
+{
+    size_t idx;
+    const char *why = NULL;
+    const struct key_def *k = find_key("server", key, &idx);
+    if (!value)
+        return true;
+    if (!set_value(ld->cfg, k, value, &why)) {
+        set_err(ld->err, "minihttpd: %s %s: %s", flag, value, why);
+        return false;
+    }
+    ld->from_cli[idx] = true;
+    return true;
+}
+
+/* The index of a key by name (key names are unique across sections). */
+static size_t key_index(const char *key)
+{
+    size_t i = 0;
+    while (i < NKEYS - 1 && strcmp(keys[i].key, key))
+        i++;
+    return i;
+}
+
+/* "FILE:LINE: key", or where else the key's value came from. */
+static void where(const struct loader *ld, const char *key, char *out, size_t cap)
+{
+    size_t idx = key_index(key);
+    if (ld->from_cli[idx])
+        snprintf(out, cap, "minihttpd: command line: %s", key);
+    else if (ld->line[idx])
+        snprintf(out, cap, "%s:%u: %s", ld->file, ld->line[idx], key);
+    else
+        snprintf(out, cap, "%s: %s (built-in default)", ld->file, key);
+}
+
+/* Make a relative path absolute against the working directory, in place. */
+static bool absolutize(char *path, size_t cap)
+{
+    char cwd[MH_FS_PATH_MAX];
+    if (path[0] == '/' || !strcmp(path, "-") || !strcmp(path, "off"))
+        return true;
+    if (!getcwd(cwd, sizeof(cwd)))
+        return false;
+    size_t a = strlen(cwd), b = strlen(path);
+    if (a + 1 + b + 1 > cap)
+        return false;
+    memmove(path + a + 1, path, b + 1);
+    memcpy(path, cwd, a);
+    path[a] = '/';
+    return true;
+}
+
+/* The docroot must be a readable directory.  It is kept as given (made
+ * absolute), not with symlinks resolved: a docroot that is a symlink swapped
+ * to a new release is followed by the workers without a restart. */
+static bool check_docroot(struct loader *ld)
+{
+    char w[MH_ERROR_MAX / 2];
+    struct stat st;
+    struct mh_config *cfg = ld->cfg;
+    where(ld, "docroot", w, sizeof(w));
+    if (!absolutize(cfg->docroot, sizeof(cfg->docroot))) {
+        set_err(ld->err, "%s: %s: path too long", w, cfg->docroot);
+        return false;
+    }
+    if (stat(cfg->docroot, &st) != 0) {
+        set_err(ld->err, "%s: %s: %s", w, cfg->docroot, strerror(errno));
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        set_err(ld->err, "%s: %s: not a directory", w, cfg->docroot);
+        return false;
+    }
+    if (access(cfg->docroot, R_OK | X_OK) != 0) {
+        set_err(ld->err, "%s: %s: %s", w, cfg->docroot, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* A log file can be used when it opens for appending, or when it does not
+ * exist and its directory (or, for a missing directory, the parent that
+ * start-up creates it in) is writable. */
+static bool check_log(struct loader *ld, const char *key, char *path, size_t cap)
+{
+    char w[MH_ERROR_MAX / 2], dir[MH_FS_PATH_MAX];
+    where(ld, key, w, sizeof(w));
+    if (!strcmp(path, "-") || !strcmp(path, "off"))
+        return true;
+    if (!absolutize(path, cap)) {
+        set_err(ld->err, "%s: %s: path too long", w, path);
+        return false;
+    }
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+    if (fd >= 0) {
+        close(fd);
+        return true;
+    }
+    if (errno != ENOENT) {
+        set_err(ld->err, "%s: cannot open %s: %s", w, path, strerror(errno));
+        return false;
+    }
+    /* the file's directory, else its parent (start-up creates the directory) */
+    copy_str(dir, sizeof(dir), path);
+    for (int up = 0; up < 2; up++) {
+        char *slash = strrchr(dir, '/');
+        *(slash == dir ? slash + 1 : slash) = '\0';
+        struct stat st;
+        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+            if (access(dir, W_OK | X_OK) == 0)
+                return true;
+            set_err(ld->err, "%s: cannot create %s: %s is not writable", w, path, dir);
+            return false;
+        }
+    }
+    set_err(ld->err, "%s: cannot create %s: its directory does not exist", w, path);
+    return false;
+}
+
+static bool load_types(struct loader *ld)
+{
+    struct mh_config *cfg = ld->cfg;
+    char w[MH_ERROR_MAX / 2];
+    size_t len;
+    int e;
+    unsigned line;
+    where(ld, "types_file", w, sizeof(w));
+    char *text = read_file(cfg->types_file, MH_TYPES_FILE_MAX, &len, &e);
+    if (!text) {
+        set_err(ld->err, "%s: cannot read %s: %s", w, cfg->types_file, strerror(e));
+        return false;
+    }
+    enum mimetab_result r = mimetab_parse(&cfg->types, text, len, &line);
+    free(text);
+    if (r != MIMETAB_OK) {
+        set_err(ld->err, "%s:%u: %s", cfg->types_file, line, mimetab_strerror(r));
+        return false;
+    }
+    mimetab_sort(&cfg->types);
+    mimetab_sort(&cfg->overrides);
+    return true;
+}
+
+static bool load_file(struct loader *ld, const char *path, bool explicit_path)
+{
+    size_t len;
+    int e;
+    unsigned line;
+    char *text = read_file(path, MH_CONFIG_FILE_MAX, &len, &e);
+    if (!text) {
+        if (e == ENOENT && !explicit_path)
+            return true; /* no /etc/minihttpd.conf: built-in defaults */
+        set_err(ld->err, "minihttpd: cannot read %s: %s", path,
+                e == EFBIG ? "file too large" : strerror(e));
+        return false;
+    }
+    copy_str(ld->cfg->source, sizeof(ld->cfg->source), path);
+    ld->file = path;
+    enum ini_result r = ini_parse(text, len, on_key, ld, &line);
+    free(text);
+    if (r == INI_STOPPED)
+        return false;
+    if (r != INI_OK) {
+        set_err(ld->err, "%s:%u: %s", path, line, ini_strerror(r));
+        return false;
+    }
+    return true;
+}
+
+struct mh_config *config_load(const char *path, const struct mh_overrides *ov,
+                              struct mh_error *err)
+{
+    struct mh_config *cfg = calloc(1, sizeof(*cfg));
+    struct loader ld = {.cfg = cfg, .file = "(built-in defaults)", .err = err};
+    if (!cfg) {
+        set_err(err, "minihttpd: out of memory");
+        return NULL;
+    }
+    mimetab_init(&cfg->types);
+    mimetab_init(&cfg->overrides);
+    apply_defaults(cfg);
+
+    bool ok = load_file(&ld, path ? path : MH_DEFAULT_CONFIG, path != NULL) &&
+              apply_override(&ld, "docroot", ov ? ov->docroot : NULL, "-r") &&
+              apply_override(&ld, "port", ov ? ov->port : NULL, "-p") &&
+              apply_override(&ld, "listen", ov ? ov->listen : NULL, "-l") &&
+              check_docroot(&ld) &&
+              check_log(&ld, "access_log", cfg->access_log, sizeof(cfg->access_log)) &&
+              check_log(&ld, "error_log", cfg->error_log, sizeof(cfg->error_log)) &&
+              absolutize(cfg->pid_file, sizeof(cfg->pid_file)) &&
+              absolutize(cfg->types_file, sizeof(cfg->types_file)) && load_types(&ld);
+    if (!ok) {
+        config_free(cfg);
+        return NULL;
+    }
+    cfg->user_line = ld.line[key_index("user")];
+    return cfg;
+}
+
+void config_free(struct mh_config *cfg)
+{
+    if (!cfg)
+        return;
+    mimetab_free(&cfg->types);
+    mimetab_free(&cfg->overrides);
+    free(cfg);
+}
+
+const char *config_name(const struct mh_config *cfg)
+{
+    return cfg->source[0] ? cfg->source : "(built-in defaults)";
+}
+
+const char *config_mime_lookup(const struct mh_config *cfg, const char *ext, size_t len)
+{
+    const char *t = mimetab_lookup(&cfg->overrides, ext, len);
+    return t ? t : mimetab_lookup(&cfg->types, ext, len);
+}
+
+int config_check_user(const struct mh_config *cfg, struct mh_error *err)
+{
+    if (!cfg->user[0])
+        return 0;
+    errno = 0;
+    if (getpwnam(cfg->user))
+        return 0;
+    set_err(err, "%s:%u: user \"%s\": %s", config_name(cfg), cfg->user_line, cfg->user,
+            errno ? strerror(errno) : "no such user");
+    return -1;
+}

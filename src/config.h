@@ -1,0 +1,71 @@
+/* config.h - minihttpd's configuration: one validated, immutable struct.
+ *
+ * config_load() is the only way to make one, for start-up, for -t and for
+ * SIGHUP alike.  A loaded config is never changed; a reload makes a new one
+ * and the server swaps it in. */
+#ifndef MH_CONFIG_H
+#define MH_CONFIG_H
+
+#include <stdbool.h>
+
+#include "bounds.h"
+#include "mimetab.h"
+
+#define MH_DEFAULT_CONFIG "/etc/minihttpd.conf"
+
+struct mh_error {
+    char msg[MH_ERROR_MAX]; /* "FILE:LINE: what is wrong", or "minihttpd: ..." */
+};
+
+/* Command-line values that override the file's (NULL: not given). */
+struct mh_overrides {
+    const char *docroot; /* -r */
+    const char *port;    /* -p */
+    const char *listen;  /* -l */
+};
+
+struct mh_config {
+    char source[MH_FS_PATH_MAX]; /* the file read; "" when built-in defaults */
+    char listen[MH_LISTEN_MAX];
+    unsigned port;
+    char docroot[MH_FS_PATH_MAX]; /* absolute; symlinks are followed per request */
+    char index[MH_INDEX_NAMES_MAX][MH_INDEX_NAME_MAX + 1];
+    unsigned n_index;
+    bool autoindex;
+    unsigned workers;              /* 0: auto, one per CPU */
+    char user[MH_USER_MAX];        /* "" : no privilege drop */
+    unsigned user_line;            /* where user was set, for errors */
+    char pid_file[MH_FS_PATH_MAX]; /* absolute */
+    unsigned keepalive_timeout;    /* seconds */
+    unsigned request_timeout;      /* seconds */
+    unsigned send_timeout;         /* seconds */
+    unsigned max_connections;
+    char access_log[MH_FS_PATH_MAX]; /* absolute path, "-" or "off" */
+    char error_log[MH_FS_PATH_MAX];  /* absolute path or "-" */
+    char types_file[MH_FS_PATH_MAX];
+    char default_type[MH_MIME_TYPE_MAX];
+    struct mimetab types;     /* from types_file */
+    struct mimetab overrides; /* from [mime] extension keys */
+};
+
+/* Load `path` (NULL: MH_DEFAULT_CONFIG, and built-in defaults when it does
+ * not exist), apply `ov`, validate everything, and return a new config, or
+ * NULL with err filled.  Checks values, the docroot (a readable directory),
+ * the types file and that the log files can be opened or created. */
+struct mh_config *config_load(const char *path, const struct mh_overrides *ov,
+                              struct mh_error *err);
+
+void config_free(struct mh_config *cfg);
+
+/* The name to show for cfg's source: its path, or "(built-in defaults)". */
+const char *config_name(const struct mh_config *cfg);
+
+/* The Content-Type for a file extension from the overrides and the types file,
+ * or NULL when the extension is unknown. */
+const char *config_mime_lookup(const struct mh_config *cfg, const char *ext,
+                               size_t len);
+
+/* Resolve cfg->user: 0 when unset or found, -1 with "FILE:LINE: ..." in err. */
+int config_check_user(const struct mh_config *cfg, struct mh_error *err);
+
+#endif

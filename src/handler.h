@@ -1,0 +1,37 @@
+/* handler.h - answer one HTTP request from the docroot. */
+#ifndef MH_HANDLER_H
+#define MH_HANDLER_H
+
+#include <stdbool.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "accesslog.h"
+#include "config.h"
+#include "mime.h"
+#include "precond.h"
+
+struct evhttp_request;
+
+/* A worker's request-handling state; one per event loop, never shared. */
+struct handler_ctx {
+    const struct mh_config *cfg; /* the worker's current config */
+    struct mime_ctx *mime;
+    struct accesslog_writer *log;
+    int rootfd;        /* O_PATH fd of cfg->docroot, refreshed each second */
+    unsigned inflight; /* file responses still being sent */
+    bool stopping;     /* shutting down: answer with Connection: close */
+    time_t date_sec;   /* the second `date` was formatted for */
+    char date[HTTPDATE_LEN];
+};
+
+/* The evhttp generic callback; arg is the worker's struct handler_ctx. */
+void handler_request(struct evhttp_request *req, void *arg);
+
+/* Once a second: re-open the docroot (a swapped symlink is followed). */
+void handler_tick(struct handler_ctx *h);
+
+/* Point the context at a new config (after a reload); 0 or -1. */
+int handler_set_config(struct handler_ctx *h, const struct mh_config *cfg);
+
+#endif

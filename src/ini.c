@@ -1,0 +1,179 @@
+/* ini.c - the config file tokenizer.
+ *
+ * Owns: INI syntax (lines, sections, keys, quoting, comments) and exact line
+ * numbers.  Knows nothing of what keys mean: config.c does.  Pure: no I/O, no
+ * allocation (lines are copied into stack buffers bounded by bounds.h). */
+#include "ini.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "bounds.h"
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+static bool is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == '.' || c == '+';
+}
+
+static bool is_comment_start(const char *s, size_t i)
+{
+    return (s[i] == '#' || s[i] == ';') && (i == 0 || is_space(s[i - 1]));
+}
+
+/* Trim white space at both ends of s[*b, *e). */
+static void trim(const char *s, size_t *b, size_t *e)
+{
+    while (*b < *e && is_space(s[*b]))
+        (*b)++;
+    while (*e > *b && is_space(s[*e - 1]))
+        (*e)--;
+}
+
+static bool copy_name(char *dst, const char *s, size_t b, size_t e)
+{
+    if (e == b || e - b >= MH_CONFIG_NAME_MAX)
+        return false;
+    for (size_t i = b; i < e; i++)
+        if (!is_name_char(s[i]))
+            return false;
+    memcpy(dst, s + b, e - b);
+    dst[e - b] = '\0';
+    return true;
+}
+
+static enum ini_result parse_section(const char *s, size_t n, char *section)
+{
+    size_t close = 1;
+    while (close < n && s[close] != ']')
+        close++;
+    if (close == n)
+        return INI_BAD_SECTION;
+    size_t b = 1, e = close;
+    trim(s, &b, &e);
+    if (!copy_name(section, s, b, e))
+        return INI_BAD_SECTION;
+    for (size_t i = close + 1; i < n; i++) {
+        if (is_comment_start(s, i))
+            break;
+        if (!is_space(s[i]))
+            return INI_BAD_SECTION;
+    }
+    return INI_OK;
+}
+
+/* Value from s[b, n): quoted or bare, comments stripped, trimmed. */
+static enum ini_result parse_value(const char *s, size_t b, size_t n, char *value)
+{
+    while (b < n && is_space(s[b]))
+        b++;
+    size_t e;
+    if (b < n && s[b] == '"') {
+        size_t q = b + 1;
+        while (q < n && s[q] != '"')
+            q++;
+        if (q == n)
+            return INI_BAD_QUOTE;
+        for (size_t i = q + 1; i < n; i++) {
+            if (is_comment_start(s, i))
+                break;
+            if (!is_space(s[i]))
+                return INI_BAD_QUOTE;
+        }
+        b++;
+        e = q;
+    } else {
+        e = b;
+        while (e < n && !is_comment_start(s, e))
+            e++;
+        trim(s, &b, &e);
+    }
+    memcpy(value, s + b, e - b);
+    value[e - b] = '\0';
+    return INI_OK;
+}
+
+static enum ini_result parse_line(const char *s, size_t n, char *section,
+                                  ini_callback cb, void *ctx, unsigned line)
+{
+    char key[MH_CONFIG_NAME_MAX];
+    char value[MH_CONFIG_LINE_MAX + 1];
+    size_t b = 0, e = n;
+
+    trim(s, &b, &e);
+    if (b == e || s[b] == '#' || s[b] == ';')
+        return INI_OK;
+    if (s[b] == '[')
+        return parse_section(s + b, e - b, section);
+
+    size_t eq = b;
+    while (eq < e && s[eq] != '=')
+        eq++;
+    if (eq == e)
+        return INI_NO_EQUALS;
+    size_t kb = b, ke = eq;
+    trim(s, &kb, &ke);
+    if (!copy_name(key, s, kb, ke))
+        return INI_BAD_KEY;
+    if (section[0] == '\0')
+        return INI_KEY_BEFORE_SECTION;
+    enum ini_result r = parse_value(s, eq + 1, n, value);
+    if (r != INI_OK)
+        return r;
+    return cb(ctx, section, key, value, line) ? INI_STOPPED : INI_OK;
+}
+
+enum ini_result ini_parse(const char *text, size_t len, ini_callback cb, void *ctx,
+                          unsigned *err_line)
+{
+    char section[MH_CONFIG_NAME_MAX] = "";
+    unsigned line = 0;
+    size_t pos = 0;
+
+    while (pos < len) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+        line++;
+        *err_line = line;
+        if (n > MH_CONFIG_LINE_MAX)
+            return INI_LINE_TOO_LONG;
+        if (memchr(text + pos, '\0', n))
+            return INI_NUL_BYTE;
+        enum ini_result r = parse_line(text + pos, n, section, cb, ctx, line);
+        if (r != INI_OK)
+            return r;
+        pos += n + (nl ? 1 : 0);
+    }
+    *err_line = 0;
+    return INI_OK;
+}
+
+const char *ini_strerror(enum ini_result r)
+{
+    switch (r) {
+    case INI_OK:
+        return "no error";
+    case INI_LINE_TOO_LONG:
+        return "line too long";
+    case INI_NUL_BYTE:
+        return "NUL byte in line";
+    case INI_BAD_SECTION:
+        return "malformed section header, expected [name]";
+    case INI_NO_EQUALS:
+        return "malformed line, expected key = value";
+    case INI_BAD_KEY:
+        return "malformed key name";
+    case INI_KEY_BEFORE_SECTION:
+        return "key outside of a [section]";
+    case INI_BAD_QUOTE:
+        return "unterminated quote or text after closing quote";
+    case INI_STOPPED:
+        return "stopped";
+    }
+    return "unknown error";
+}

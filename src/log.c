@@ -1,0 +1,122 @@
+/* log.c - the error log.
+ *
+ * Owns: the error log file descriptor and the format of its lines.  Each
+ * message is formatted into a stack buffer and written with one write(), so
+ * lines from several threads never interleave.  Never exits the process. */
+#define _GNU_SOURCE
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+static int errlog_fd = STDERR_FILENO;
+static int errlog_owned; /* errlog_fd is ours, not the inherited stderr */
+
+static const char *const level_names[] = {"error", "warn", "notice", "info"};
+
+int log_open_file(const char *path)
+{
+    int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY;
+    int fd = open(path, flags, 0640);
+    if (fd < 0 && errno == ENOENT) {
+        char dir[MH_FS_PATH_MAX];
+        size_t n = strlen(path);
+        if (n < sizeof(dir)) {
+            memcpy(dir, path, n + 1);
+            char *slash = strrchr(dir, '/');
+            if (slash && slash != dir) {
+                *slash = '\0';
+                if (mkdir(dir, 0750) == 0 || errno == EEXIST)
+                    fd = open(path, flags, 0640);
+            }
+        }
+        if (fd < 0 && errno == EEXIST)
+            errno = ENOENT;
+    }
+    return fd;
+}
+
+int log_swap_fd(int *slot, int newfd)
+{
+    if (*slot < 0) {
+        *slot = newfd;
+        return 0;
+    }
+    int r = dup3(newfd, *slot, O_CLOEXEC);
+    int e = errno;
+    close(newfd);
+    errno = e;
+    return r < 0 ? -1 : 0;
+}
+
+int log_open(const char *path, struct mh_error *err)
+{
+    int fd = strcmp(path, "-") ? log_open_file(path)
+                               : fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0) {
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot open error log %s: %s",
+                 path, strerror(errno));
+        return -1;
+    }
+    if (!errlog_owned) {
+        errlog_fd = fd;
+        errlog_owned = 1;
+        return 0;
+    }
+    if (log_swap_fd(&errlog_fd, fd) < 0) {
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot reopen error log: %s",
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int log_fd(void)
+{
+    return errlog_fd;
+}
+
+void log_msg(enum mh_log_level level, const char *fmt, ...)
+{
+    char line[MH_ERRLOG_LINE_MAX];
+    struct buf b;
+    struct tm tm;
+    time_t now = time(NULL);
+    va_list ap;
+
+    buf_init(&b, line, sizeof(line));
+    if (localtime_r(&now, &tm)) {
+        buf_putu(&b, (uint64_t)tm.tm_year + 1900, 4);
+        buf_putc(&b, '/');
+        buf_putu(&b, (uint64_t)tm.tm_mon + 1, 2);
+        buf_putc(&b, '/');
+        buf_putu(&b, (uint64_t)tm.tm_mday, 2);
+        buf_putc(&b, ' ');
+        buf_putu(&b, (uint64_t)tm.tm_hour, 2);
+        buf_putc(&b, ':');
+        buf_putu(&b, (uint64_t)tm.tm_min, 2);
+        buf_putc(&b, ':');
+        buf_putu(&b, (uint64_t)tm.tm_sec, 2);
+    }
+    buf_puts(&b, " [");
+    buf_puts(&b, level_names[level]);
+    buf_puts(&b, "] ");
+    size_t room = sizeof(line) - b.len - 1; /* keep one byte for '\n' */
+    va_start(ap, fmt);
+    int n = vsnprintf(line + b.len, room, fmt, ap);
+    va_end(ap);
+    size_t len = b.len + (n < 0 ? 0 : (size_t)n >= room ? room - 1 : (size_t)n);
+    if (n >= 0 && (size_t)n >= room) /* cut: say so */
+        memcpy(line + len - 3, "...", 3);
+    line[len++] = '\n';
+    while (write(errlog_fd, line, len) < 0 && errno == EINTR)
+        ;
+}

@@ -1,0 +1,29 @@
+/* log.h - the error log: one line per event, "date [level] message". */
+#ifndef MH_LOG_H
+#define MH_LOG_H
+
+#include "config.h"
+
+enum mh_log_level { MH_LOG_ERROR, MH_LOG_WARN, MH_LOG_NOTICE, MH_LOG_INFO };
+
+/* Point the error log at path ("-": stderr).  The first call replaces stderr
+ * as the log; later calls (reload, SIGUSR1) swap the file under the same fd,
+ * so threads writing concurrently never see a closed descriptor. */
+int log_open(const char *path, struct mh_error *err);
+
+/* Write one message; safe from any thread (one write() per line). */
+void log_msg(enum mh_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Open a log file for appending, creating it (0640) and, when missing, its
+ * directory (0750).  Returns the fd or -1 with errno set. */
+int log_open_file(const char *path);
+
+/* Replace the file behind *slot with newfd, keeping the fd number when *slot
+ * is already open.  Consumes newfd. */
+int log_swap_fd(int *slot, int newfd);
+
+/* The error log's fd (for handing to stderr in daemon mode). */
+int log_fd(void);
+
+#endif

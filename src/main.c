@@ -1,0 +1,179 @@
+/* main.c - the command line, start-up order and exit codes.
+ *
+ * Owns: argv, the order in which start-up happens, and the process's exit
+ * status (the only file that calls exit()).  Start-up failures print one
+ * line on stderr naming the cause and exit 1; a clean stop exits 0.
+ *
+ *   config -> logs -> (detach) -> bind -> pid file -> drop root -> serve */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/thread.h>
+
+#include "accesslog.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "server.h"
+
+static const char usage[] =
+    "Usage: minihttpd [-c FILE] [-t] [-d] [-r DIR] [-p PORT] [-l ADDR] [-V] [-h]\n"
+    "Serve static files over HTTP.\n"
+    "\n"
+    "  -c, --config FILE   config file (default " MH_DEFAULT_CONFIG "; built-in\n"
+    "                      defaults when it does not exist)\n"
+    "  -t, --test          check the config and exit\n"
+    "  -d, --daemon        detach from the terminal and write pid_file\n"
+    "  -r, --docroot DIR   serve DIR (overrides docroot)\n"
+    "  -p, --port PORT     listen on PORT (overrides port)\n"
+    "  -l, --listen ADDR   listen on ADDR (overrides listen)\n"
+    "  -V, --version       print the version and exit\n"
+    "  -h, --help          print this help and exit\n"
+    "\n"
+    "Signals: TERM/INT stop, HUP reloads the config, USR1 reopens the logs.\n"
+    "See minihttpd(8) and minihttpd.conf(5).\n";
+
+struct options {
+    const char *config; /* NULL: the default path */
+    int test, daemon;
+    struct mh_overrides ov;
+};
+
+/* An absolute form of a relative path, so reloads after chdir("/") find it. */
+static const char *absolute(const char *path, char *out, size_t cap)
+{
+    char cwd[MH_FS_PATH_MAX];
+    if (!path || path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+        return path;
+    int n = snprintf(out, cap, "%s/%s", cwd, path);
+    return n > 0 && (size_t)n < cap ? out : path;
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"test", no_argument, NULL, 't'},
+        {"daemon", no_argument, NULL, 'd'},
+        {"docroot", required_argument, NULL, 'r'},
+        {"port", required_argument, NULL, 'p'},
+        {"listen", required_argument, NULL, 'l'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    memset(o, 0, sizeof(*o));
+    while ((c = getopt_long(argc, argv, "c:tdr:p:l:Vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            o->config = optarg;
+            break;
+        case 't':
+            o->test = 1;
+            break;
+        case 'd':
+            o->daemon = 1;
+            break;
+        case 'r':
+            o->ov.docroot = optarg;
+            break;
+        case 'p':
+            o->ov.port = optarg;
+            break;
+        case 'l':
+            o->ov.listen = optarg;
+            break;
+        case 'V':
+            printf("minihttpd %s\n", MH_VERSION);
+            exit(0);
+        case 'h':
+            fputs(usage, stdout);
+            exit(0);
+        default:
+            fputs("Try 'minihttpd -h' for more information.\n", stderr);
+            exit(1);
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "minihttpd: unexpected argument '%s'\n", argv[optind]);
+        exit(1);
+    }
+}
+
+/* Say why start-up failed, on stderr and in the error log, and exit 1. */
+static void die(const char *msg)
+{
+    fprintf(stderr, "%s\n", msg);
+    if (log_fd() != STDERR_FILENO)
+        log_msg(MH_LOG_ERROR, "%s", msg);
+    exit(1);
+}
+
+static int check_config(const char *path, const struct mh_overrides *ov)
+{
+    struct mh_error err;
+    struct mh_config *cfg = config_load(path, ov, &err);
+    if (!cfg) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    if (config_check_user(cfg, &err) != 0) /* the package creates it: a warning */
+        fprintf(stderr, "%s (warning: starting as root will fail)\n", err.msg);
+    printf("%s: syntax is ok\n", config_name(cfg));
+    config_free(cfg);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    struct mh_error err;
+    char config_abs[MH_FS_PATH_MAX], docroot_abs[MH_FS_PATH_MAX];
+
+    parse_args(argc, argv, &o);
+    o.config = absolute(o.config, config_abs, sizeof(config_abs));
+    o.ov.docroot = absolute(o.ov.docroot, docroot_abs, sizeof(docroot_abs));
+    if (o.test)
+        return check_config(o.config, &o.ov);
+
+    signal(SIGPIPE, SIG_IGN);
+    if (evthread_use_pthreads() != 0)
+        die("minihttpd: cannot initialise libevent threads");
+    struct mh_config *cfg = config_load(o.config, &o.ov, &err);
+    if (!cfg)
+        die(err.msg);
+    if (geteuid() == 0 && config_check_user(cfg, &err) != 0)
+        die(err.msg);
+    if (log_open(cfg->error_log, &err) != 0 ||
+        accesslog_open(cfg->access_log, &err) != 0)
+        die(err.msg);
+    if (o.daemon) {
+        enum detach_result d = daemon_detach(&err);
+        if (d == DETACH_PARENT)
+            exit(0);
+        if (d == DETACH_FAILED)
+            die(err.msg);
+    }
+    char pid_file[MH_FS_PATH_MAX];
+    snprintf(pid_file, sizeof(pid_file), "%s", cfg->pid_file);
+    struct server *srv = server_new(cfg, o.config, &o.ov, &err);
+    if (!srv)
+        die(err.msg);
+    if (o.daemon && pidfile_write(pid_file, &err) != 0)
+        die(err.msg);
+    if (drop_privileges(cfg, &err) != 0)
+        die(err.msg);
+    daemon_ready();
+    int rc = server_run(srv);
+    server_free(srv);
+    if (o.daemon)
+        pidfile_remove(pid_file);
+    accesslog_close();
+    return rc == 0 ? 0 : 1;
+}

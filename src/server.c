@@ -1,0 +1,531 @@
+/* server.c - listening sockets, worker threads and signals.
+ *
+ * Owns: the process's threads.  Each worker is one thread with its own
+ * event_base, evhttp, SO_REUSEPORT listening socket, libmagic handle and
+ * access-log buffer: nothing of libevent is shared between threads, and the
+ * per-request path takes no lock.  The main thread only handles signals and
+ * talks to workers with event_base_once() (thread-safe once
+ * evthread_use_pthreads() ran):
+ *   SIGTERM, SIGINT  stop accepting, finish responses in flight, exit 0
+ *   SIGHUP           load the config again; a bad one is logged, the old kept
+ *   SIGUSR1          reopen the log files
+ * A config is shared read-only; a reload hands each worker a new one and the
+ * old one is freed when the last worker lets go of it (reference count). */
+#define _GNU_SOURCE
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/thread.h>
+
+#include "accesslog.h"
+#include "docroot.h"
+#include "handler.h"
+#include "log.h"
+#include "mime.h"
+
+/* A config shared by the workers; freed by whoever drops the last ref. */
+struct cfg_ref {
+    struct mh_config *cfg;
+    atomic_int refs;
+};
+
+struct worker {
+    struct server *srv;
+    unsigned id;
+    pthread_t thread;
+    int thread_started;
+    struct event_base *base;
+    struct evhttp *http;
+    struct evhttp_bound_socket *bound;
+    struct event *tick;  /* each second: flush the log, re-open the docroot */
+    struct event *drain; /* while stopping: exit once idle or out of time */
+    struct timespec stop_deadline;
+    struct cfg_ref *cfg;
+    _Atomic(struct cfg_ref *) next_cfg; /* handed over by a reload */
+    struct handler_ctx h;
+    struct accesslog_writer alog;
+};
+
+struct server {
+    char config_path[MH_FS_PATH_MAX]; /* "" : the default path */
+    struct mh_overrides ov;
+    char ov_docroot[MH_FS_PATH_MAX], ov_port[16], ov_listen[MH_LISTEN_MAX];
+    struct cfg_ref *cur;
+    unsigned nworkers;
+    struct worker *workers;
+    struct event_base *base;
+    struct event *signals[4];
+};
+
+static void cfg_release(struct cfg_ref *r)
+{
+    if (r && atomic_fetch_sub(&r->refs, 1) == 1) {
+        config_free(r->cfg);
+        free(r);
+    }
+}
+
+static struct cfg_ref *cfg_share(struct mh_config *cfg, int refs)
+{
+    struct cfg_ref *r = malloc(sizeof(*r));
+    if (!r)
+        return NULL;
+    r->cfg = cfg;
+    atomic_init(&r->refs, refs);
+    return r;
+}
+
+/* --- listening sockets --- */
+
+static int parse_addr(const char *addr, unsigned port, struct sockaddr_storage *ss,
+                      socklen_t *len)
+{
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    memset(ss, 0, sizeof(*ss));
+    if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        *len = sizeof(*v4);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        *len = sizeof(*v6);
+        return 0;
+    }
+    return -1;
+}
+
+/* A bound socket: with SO_REUSEPORT for the workers' listeners, without it
+ * for the probe that makes sure no other process holds the port. */
+static int bind_socket(const struct mh_config *cfg, int reuseport, struct mh_error *err)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int one = 1, zero = 0;
+    if (parse_addr(cfg->listen, cfg->port, &ss, &len) != 0) {
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: bad listen address %s",
+                 cfg->listen);
+        return -1;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        goto fail;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
+        goto fail;
+    /* "::" serves both families; any other IPv6 address only its own */
+    if (ss.ss_family == AF_INET6) {
+        int v6only = strcmp(cfg->listen, "::") ? 1 : 0;
+        if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only ? &one : &zero,
+                       sizeof(int)))
+            goto fail;
+    }
+    if (bind(fd, (struct sockaddr *)&ss, len) != 0)
+        goto fail;
+    if (reuseport && listen(fd, SOMAXCONN) != 0)
+        goto fail;
+    return fd;
+fail:;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    const char *fmt = strchr(cfg->listen, ':') ? "minihttpd: cannot bind [%s]:%u: %s"
+                                               : "minihttpd: cannot bind %s:%u: %s";
+    snprintf(err->msg, sizeof(err->msg), fmt, cfg->listen, cfg->port, strerror(e));
+    return -1;
+}
+
+/* --- workers --- */
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    (void)fd;
+    (void)what;
+    accesslog_flush(&w->alog);
+    if (w->alog.dropped) {
+        log_msg(MH_LOG_ERROR, "worker %u: %llu access-log lines lost: cannot write %s",
+                w->id, (unsigned long long)w->alog.dropped, w->h.cfg->access_log);
+        w->alog.dropped = 0;
+    }
+    handler_tick(&w->h);
+}
+
+static void on_drain(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    struct timespec now;
+    (void)fd;
+    (void)what;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (w->h.inflight == 0 || now.tv_sec >= w->stop_deadline.tv_sec) {
+        if (w->h.inflight)
+            log_msg(MH_LOG_WARN, "worker %u: %u responses cut at shutdown", w->id,
+                    w->h.inflight);
+        event_base_loopbreak(w->base);
+    }
+}
+
+/* Runs in the worker's thread: stop accepting, then wait for in-flight
+ * responses (at most MH_SHUTDOWN_GRACE_SEC). */
+static void worker_stop(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    struct timeval poll = {.tv_sec = 0, .tv_usec = MH_SHUTDOWN_POLL_MS * 1000};
+    (void)fd;
+    (void)what;
+    if (w->bound)
+        evhttp_del_accept_socket(w->http, w->bound);
+    w->bound = NULL;
+    w->h.stopping = true;
+    clock_gettime(CLOCK_MONOTONIC, &w->stop_deadline);
+    w->stop_deadline.tv_sec += MH_SHUTDOWN_GRACE_SEC;
+    w->drain = event_new(w->base, -1, EV_PERSIST, on_drain, w);
+    if (!w->drain || event_add(w->drain, &poll) != 0)
+        event_base_loopbreak(w->base);
+}
+
+/* Runs in the worker's thread: take the config a reload handed over. */
+static void worker_swap_config(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    (void)fd;
+    (void)what;
+    struct cfg_ref *next = atomic_exchange(&w->next_cfg, NULL);
+    if (!next)
+        return;
+    if (handler_set_config(&w->h, next->cfg) != 0) {
+        log_msg(MH_LOG_ERROR, "worker %u: cannot open docroot %s: %s; keeping the old",
+                w->id, next->cfg->docroot, strerror(errno));
+        cfg_release(next);
+        return;
+    }
+    evhttp_set_timeout(w->http, (int)next->cfg->keepalive_timeout);
+    cfg_release(w->cfg);
+    w->cfg = next;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    event_base_dispatch(w->base);
+    evhttp_free(w->http); /* closes every connection still open */
+    w->http = NULL;
+    accesslog_flush(&w->alog);
+    return NULL;
+}
+
+static int worker_init(struct worker *w, int listen_fd, struct mh_error *err)
+{
+    const struct mh_config *cfg = w->cfg->cfg;
+    struct timeval sec = {.tv_sec = MH_LOG_FLUSH_SEC};
+
+    accesslog_writer_init(&w->alog);
+    w->h.cfg = cfg;
+    w->h.log = &w->alog;
+    w->base = event_base_new();
+    w->http = w->base ? evhttp_new(w->base) : NULL;
+    w->h.mime = mime_ctx_new(err);
+    if (!w->base || !w->http || !w->h.mime) {
+        if (w->h.mime)
+            snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot set up worker %u",
+                     w->id);
+        close(listen_fd);
+        return -1;
+    }
+    if (handler_set_config(&w->h, cfg) != 0) {
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot open docroot %s: %s",
+                 cfg->docroot, strerror(errno));
+        close(listen_fd);
+        return -1;
+    }
+    /* every method reaches the handler, which answers 405 with Allow */
+    evhttp_set_allowed_methods(
+        w->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+                     EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+                     EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+    evhttp_set_default_content_type(w->http, NULL);
+    evhttp_set_max_headers_size(w->http, MH_HEADERS_MAX);
+    evhttp_set_max_body_size(w->http, MH_REQUEST_BODY_MAX);
+    evhttp_set_timeout(w->http, (int)cfg->keepalive_timeout);
+    evhttp_set_gencb(w->http, handler_request, &w->h);
+    w->bound = evhttp_accept_socket_with_handle(w->http, listen_fd);
+    w->tick = event_new(w->base, -1, EV_PERSIST, on_tick, w);
+    if (!w->bound || !w->tick || event_add(w->tick, &sec) != 0) {
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot listen in worker %u",
+                 w->id);
+        if (!w->bound)
+            close(listen_fd);
+        return -1;
+    }
+    return 0;
+}
+
+static void worker_free(struct worker *w)
+{
+    if (!w->cfg) /* never set up */
+        return;
+    if (w->http)
+        evhttp_free(w->http);
+    if (w->tick)
+        event_free(w->tick);
+    if (w->drain)
+        event_free(w->drain);
+    if (w->base)
+        event_base_free(w->base);
+    mime_ctx_free(w->h.mime);
+    if (w->h.rootfd >= 0)
+        close(w->h.rootfd);
+    cfg_release(atomic_exchange(&w->next_cfg, NULL));
+    cfg_release(w->cfg);
+}
+
+/* --- signals, in the main thread --- */
+
+static void post_all(struct server *s, event_callback_fn fn)
+{
+    struct timeval now = {0, 0};
+    for (unsigned i = 0; i < s->nworkers; i++)
+        if (event_base_once(s->workers[i].base, -1, EV_TIMEOUT, fn, &s->workers[i],
+                            &now))
+            log_msg(MH_LOG_ERROR, "cannot reach worker %u", i);
+}
+
+static void reopen_logs(const struct mh_config *cfg)
+{
+    struct mh_error err;
+    if (accesslog_open(cfg->access_log, &err) != 0)
+        log_msg(MH_LOG_ERROR, "%s", err.msg);
+    if (log_open(cfg->error_log, &err) != 0)
+        log_msg(MH_LOG_ERROR, "%s", err.msg);
+}
+
+static const char *unchangeable(const struct mh_config *a, const struct mh_config *b)
+{
+    if (strcmp(a->listen, b->listen))
+        return "listen";
+    if (a->port != b->port)
+        return "port";
+    if (a->workers != b->workers)
+        return "workers";
+    if (strcmp(a->user, b->user))
+        return "user";
+    return NULL;
+}
+
+static void reload(struct server *s)
+{
+    struct mh_error err;
+    struct mh_config *cfg =
+        config_load(s->config_path[0] ? s->config_path : NULL, &s->ov, &err);
+    if (!cfg) {
+        log_msg(MH_LOG_ERROR, "reload failed, keeping the running configuration: %s",
+                err.msg);
+        return;
+    }
+    const char *key = unchangeable(s->cur->cfg, cfg);
+    if (key) {
+        log_msg(MH_LOG_ERROR,
+                "reload refused: changing %s needs a restart; keeping "
+                "the running configuration",
+                key);
+        config_free(cfg);
+        return;
+    }
+    struct cfg_ref *ref = cfg_share(cfg, (int)s->nworkers + 1);
+    if (!ref) {
+        log_msg(MH_LOG_ERROR, "reload failed: out of memory");
+        config_free(cfg);
+        return;
+    }
+    if (strcmp(cfg->access_log, s->cur->cfg->access_log) ||
+        strcmp(cfg->error_log, s->cur->cfg->error_log))
+        reopen_logs(cfg);
+    for (unsigned i = 0; i < s->nworkers; i++)
+        cfg_release(atomic_exchange(&s->workers[i].next_cfg, ref));
+    post_all(s, worker_swap_config);
+    cfg_release(s->cur);
+    s->cur = ref;
+    log_msg(MH_LOG_NOTICE, "configuration reloaded from %s", config_name(cfg));
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    struct server *s = arg;
+    (void)what;
+    switch (sig) {
+    case SIGTERM:
+    case SIGINT:
+        log_msg(MH_LOG_NOTICE, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        post_all(s, worker_stop);
+        event_base_loopbreak(s->base);
+        break;
+    case SIGHUP:
+        reload(s);
+        break;
+    case SIGUSR1:
+        reopen_logs(s->cur->cfg);
+        log_msg(MH_LOG_NOTICE, "SIGUSR1: log files reopened");
+        break;
+    }
+}
+
+/* --- the server --- */
+
+static unsigned worker_count(const struct mh_config *cfg)
+{
+    long n = cfg->workers ? (long)cfg->workers : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MH_WORKERS_MAX ? MH_WORKERS_MAX : (unsigned)n;
+}
+
+static void keep_overrides(struct server *s, const char *path,
+                           const struct mh_overrides *ov)
+{
+    if (path)
+        snprintf(s->config_path, sizeof(s->config_path), "%s", path);
+    if (ov && ov->docroot) {
+        snprintf(s->ov_docroot, sizeof(s->ov_docroot), "%s", ov->docroot);
+        s->ov.docroot = s->ov_docroot;
+    }
+    if (ov && ov->port) {
+        snprintf(s->ov_port, sizeof(s->ov_port), "%s", ov->port);
+        s->ov.port = s->ov_port;
+    }
+    if (ov && ov->listen) {
+        snprintf(s->ov_listen, sizeof(s->ov_listen), "%s", ov->listen);
+        s->ov.listen = s->ov_listen;
+    }
+}
+
+struct server *server_new(struct mh_config *cfg, const char *config_path,
+                          const struct mh_overrides *ov, struct mh_error *err)
+{
+    struct server *s = calloc(1, sizeof(*s));
+    if (!s) {
+        config_free(cfg);
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: out of memory");
+        return NULL;
+    }
+    keep_overrides(s, config_path, ov);
+    s->nworkers = worker_count(cfg);
+    s->cur = cfg_share(cfg, 1);
+    s->workers = calloc(s->nworkers, sizeof(*s->workers));
+    if (!s->cur || !s->workers) {
+        if (!s->cur)
+            config_free(cfg);
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: out of memory");
+        goto fail;
+    }
+    int e = docroot_probe();
+    if (e) {
+        snprintf(err->msg, sizeof(err->msg),
+                 "minihttpd: openat2() is not available (%s): Linux 5.6 or later is "
+                 "needed to confine requests to the docroot",
+                 strerror(e));
+        goto fail;
+    }
+    /* a plain bind first: SO_REUSEPORT would let us share the port silently
+     * with another minihttpd of the same user */
+    int probe = bind_socket(cfg, 0, err);
+    if (probe < 0)
+        goto fail;
+    close(probe);
+    s->base = event_base_new();
+    if (!s->base) {
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot create the event loop");
+        goto fail;
+    }
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        struct worker *w = &s->workers[i];
+        w->srv = s;
+        w->id = i;
+        w->cfg = s->cur;
+        atomic_fetch_add(&s->cur->refs, 1);
+        atomic_init(&w->next_cfg, NULL);
+        w->h.rootfd = -1;
+        int fd = bind_socket(cfg, 1, err);
+        if (fd < 0 || worker_init(w, fd, err) != 0)
+            goto fail;
+    }
+    return s;
+fail:
+    server_free(s);
+    return NULL;
+}
+
+int server_run(struct server *s)
+{
+    static const int sigs[4] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+    sigset_t block, old;
+    const struct mh_config *cfg = s->cur->cfg;
+
+    for (int i = 0; i < 4; i++) {
+        s->signals[i] = evsignal_new(s->base, sigs[i], on_signal, s);
+        if (!s->signals[i] || event_add(s->signals[i], NULL) != 0) {
+            log_msg(MH_LOG_ERROR, "cannot watch signal %d", sigs[i]);
+            return -1;
+        }
+    }
+    /* workers inherit a mask that blocks these: only the main thread gets them */
+    sigemptyset(&block);
+    for (int i = 0; i < 4; i++)
+        sigaddset(&block, sigs[i]);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        struct worker *w = &s->workers[i];
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            log_msg(MH_LOG_ERROR, "cannot start worker %u", i);
+            break;
+        }
+        w->thread_started = 1;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+    log_msg(MH_LOG_NOTICE, "minihttpd/%s serving %s on %s%s%s:%u with %u worker%s",
+            MH_VERSION, cfg->docroot, strchr(cfg->listen, ':') ? "[" : "", cfg->listen,
+            strchr(cfg->listen, ':') ? "]" : "", cfg->port, s->nworkers,
+            s->nworkers == 1 ? "" : "s");
+    int started = s->workers[s->nworkers - 1].thread_started;
+    if (started)
+        event_base_dispatch(s->base);
+    else
+        post_all(s, worker_stop);
+    for (unsigned i = 0; i < s->nworkers; i++)
+        if (s->workers[i].thread_started)
+            pthread_join(s->workers[i].thread, NULL);
+    log_msg(MH_LOG_NOTICE, "stopped");
+    return started ? 0 : -1;
+}
+
+void server_free(struct server *s)
+{
+    if (!s)
+        return;
+    for (unsigned i = 0; s->workers && i < s->nworkers; i++)
+        worker_free(&s->workers[i]);
+    for (int i = 0; i < 4; i++)
+        if (s->signals[i])
+            event_free(s->signals[i]);
+    if (s->base)
+        event_base_free(s->base);
+    free(s->workers);
+    cfg_release(s->cur);
+    free(s);
+}

@@ -1,0 +1,19 @@
+/* server.h - listeners, workers and signals. */
+#ifndef MH_SERVER_H
+#define MH_SERVER_H
+
+#include "config.h"
+
+struct server;
+
+/* Bind the listening sockets and prepare cfg->workers event loops.  Takes
+ * ownership of cfg.  config_path and ov are kept for SIGHUP reloads. */
+struct server *server_new(struct mh_config *cfg, const char *config_path,
+                          const struct mh_overrides *ov, struct mh_error *err);
+
+/* Run until SIGTERM/SIGINT; 0 on a clean stop. */
+int server_run(struct server *s);
+
+void server_free(struct server *s);
+
+#endif
