@@ -275,7 +275,9 @@ static int on_key(void *ctx, const char *section, const char *key, const char *v
     size_t idx;
     const char *why = NULL;
 
-    if (!known_section(section)) {
+    if (!key) { /* a section header */
+        if (known_section(section))
+            return 0;
         set_err(ld->err, "%s:%u: unknown section [%s]", ld->file, line, section);
         return 1;
     }

@@ -47,7 +47,8 @@ static bool copy_name(char *dst, const char *s, size_t b, size_t e)
     return true;
 }
 
-static enum ini_result parse_section(const char *s, size_t n, char *section)
+static enum ini_result parse_section(const char *s, size_t n, char *section,
+                                     ini_callback cb, void *ctx, unsigned line)
 {
     size_t close = 1;
     while (close < n && s[close] != ']')
@@ -64,7 +65,7 @@ static enum ini_result parse_section(const char *s, size_t n, char *section)
         if (!is_space(s[i]))
             return INI_BAD_SECTION;
     }
-    return INI_OK;
+    return cb(ctx, section, NULL, NULL, line) ? INI_STOPPED : INI_OK;
 }
 
 /* Value from s[b, n): quoted or bare, comments stripped, trimmed. */
@@ -109,7 +110,7 @@ static enum ini_result parse_line(const char *s, size_t n, char *section,
     if (b == e || s[b] == '#' || s[b] == ';')
         return INI_OK;
     if (s[b] == '[')
-        return parse_section(s + b, e - b, section);
+        return parse_section(s + b, e - b, section, cb, ctx, line);
 
     size_t eq = b;
     while (eq < e && s[eq] != '=')

@@ -20,8 +20,9 @@ enum ini_result {
     INI_STOPPED,            /* the callback returned non-zero */
 };
 
-/* Called for each `key = value`: section, key and value are NUL-terminated and
- * live until the callback returns.  Return 0 to go on, non-zero to stop. */
+/* Called for each `[section]` header with key and value NULL, then for each
+ * `key = value` in it.  Strings are NUL-terminated and live until the
+ * callback returns.  Return 0 to go on, non-zero to stop. */
 typedef int (*ini_callback)(void *ctx, const char *section, const char *key,
                             const char *value, unsigned line);
 

@@ -137,10 +137,10 @@ int main(int argc, char **argv)
     char config_abs[MH_FS_PATH_MAX], docroot_abs[MH_FS_PATH_MAX];
 
     parse_args(argc, argv, &o);
+    if (o.test) /* messages name the file as it was given */
+        return check_config(o.config, &o.ov);
     o.config = absolute(o.config, config_abs, sizeof(config_abs));
     o.ov.docroot = absolute(o.ov.docroot, docroot_abs, sizeof(docroot_abs));
-    if (o.test)
-        return check_config(o.config, &o.ov);
 
     signal(SIGPIPE, SIG_IGN);
     if (evthread_use_pthreads() != 0)
