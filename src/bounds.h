@@ -74,9 +74,12 @@
  * by one write() never interleaves with another worker's, even on a pipe.
  * Longer fields are cut with "..." (documented in minihttpd.conf(5)). */
 #define MH_LOG_LINE_MAX 4096
-/* bytes: a field of the access-log line after escaping; longer is cut to
- * this with "..." at its end.  Four fields of it fit MH_LOG_LINE_MAX. */
-#define MH_LOG_FIELD_MAX 900
+/* bytes: the request target, referer and user agent in an access-log line,
+ * after escaping; longer is cut to this with "..." at its end.  Three of
+ * them, two short fields and the fixed text (206 bytes) fit MH_LOG_LINE_MAX. */
+#define MH_LOG_FIELD_MAX 1200
+/* bytes: the client address and method fields (an IPv6 address is 45). */
+#define MH_LOG_SHORT_FIELD_MAX 64
 /* bytes: a worker's access-log buffer; flushed when full and each second. */
 #define MH_LOG_BUFFER 65536
 /* seconds: the longest a logged line waits in a worker's buffer. */

@@ -13,25 +13,36 @@
 static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-/* Escape s into b, at most MH_LOG_FIELD_MAX bytes, "..." marking a cut. */
-static void put_field(struct buf *b, const char *s)
+static size_t escaped_len(unsigned char c)
+{
+    return (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) ? 4 : 1;
+}
+
+/* Escape s into b.  A field whose escaped form is over max bytes is cut to
+ * max bytes, the last three being "...". */
+static void put_field(struct buf *b, const char *s, size_t max)
 {
     static const char hex[] = "0123456789ABCDEF";
     if (!s || !*s) {
         buf_putc(b, '-');
         return;
     }
-    size_t start = b->len;
+    size_t total = 0;
+    for (const char *p = s; *p && total <= max; p++)
+        total += escaped_len((unsigned char)*p);
+    size_t room = total <= max ? max : max - 3;
+    size_t used = 0;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
+        size_t n = escaped_len(c);
+        if (used + n > room)
+            break;
         char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
-        size_t n = (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) ? 4 : 1;
-        if (b->len - start + n > MH_LOG_FIELD_MAX - 3) {
-            buf_puts(b, "...");
-            return;
-        }
         buf_append(b, n == 4 ? esc : (const char *)s, n);
+        used += n;
     }
+    if (*s)
+        buf_puts(b, "...");
 }
 
 static void put_time(struct buf *b, time_t t)
@@ -67,13 +78,13 @@ size_t clf_format(const struct access_record *r, char *out, size_t cap)
     if (cap < MH_LOG_LINE_MAX)
         return 0;
     buf_init(&b, out, cap);
-    put_field(&b, r->client);
+    put_field(&b, r->client, MH_LOG_SHORT_FIELD_MAX);
     buf_puts(&b, " - - ");
     put_time(&b, r->when);
     buf_puts(&b, " \"");
-    put_field(&b, r->method);
+    put_field(&b, r->method, MH_LOG_SHORT_FIELD_MAX);
     buf_putc(&b, ' ');
-    put_field(&b, r->target);
+    put_field(&b, r->target, MH_LOG_FIELD_MAX);
     buf_puts(&b, " HTTP/");
     buf_putu(&b, digit(r->http_major), 1);
     buf_putc(&b, '.');
@@ -86,9 +97,9 @@ size_t clf_format(const struct access_record *r, char *out, size_t cap)
     else
         buf_putu(&b, (uint64_t)r->bytes, 1);
     buf_puts(&b, " \"");
-    put_field(&b, r->referer);
+    put_field(&b, r->referer, MH_LOG_FIELD_MAX);
     buf_puts(&b, "\" \"");
-    put_field(&b, r->user_agent);
+    put_field(&b, r->user_agent, MH_LOG_FIELD_MAX);
     buf_puts(&b, "\"\n");
     return b.overflow ? 0 : b.len;
 }

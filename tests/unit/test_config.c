@@ -1,0 +1,589 @@
+/* test_config.c - config.c: loading and validating minihttpd.conf.  Uses a
+ * mkdtemp fixture (docroot, a regular file, a types file, a log directory)
+ * and config files written by the tests.  Covers built-in defaults, every
+ * key, command-line overrides winning over the file, every error with its
+ * exact "FILE:LINE: ..." text, config_check_user and config_mime_lookup. */
+#define _GNU_SOURCE /* nftw with FTW_DEPTH | FTW_PHYS */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static char dir[64];      /* the fixture root */
+static char docroot[128]; /* DIR/www */
+static char afile[128];   /* DIR/afile, a regular file */
+static char types[128];   /* DIR/types */
+static char logs[128];    /* DIR/logs */
+static char conf[128];    /* DIR/c.conf, rewritten by each test */
+static struct mh_error err;
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    strcpy(dir, "/tmp/mh-test-config-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(docroot, sizeof(docroot), "%s/www", dir);
+    snprintf(afile, sizeof(afile), "%s/afile", dir);
+    snprintf(types, sizeof(types), "%s/types", dir);
+    snprintf(logs, sizeof(logs), "%s/logs", dir);
+    snprintf(conf, sizeof(conf), "%s/c.conf", dir);
+    if (mkdir(docroot, 0755) || mkdir(logs, 0755))
+        return -1;
+    write_file(afile, "not a directory\n");
+    write_file(types, "# test types\n"
+                      "text/plain\ttxt\n"
+                      "text/x-markdown md markdown\n"
+                      "text/css css\n"
+                      "image/png png\n");
+    return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Write `text` as the config file and load it with overrides ov. */
+static struct mh_config *load(const char *text, const struct mh_overrides *ov)
+{
+    write_file(conf, text);
+    memset(&err, 0, sizeof(err));
+    return config_load(conf, ov, &err);
+}
+
+/* The same with -r DOCROOT, so the docroot check passes. */
+static struct mh_config *load_r(const char *text)
+{
+    struct mh_overrides ov = {.docroot = docroot};
+    return load(text, &ov);
+}
+
+static void expect_defaults(const struct mh_config *c)
+{
+    assert_string_equal(c->listen, "0.0.0.0");
+    assert_int_equal(c->port, 8080);
+    assert_string_equal(c->docroot, docroot);
+    assert_int_equal(c->n_index, 1);
+    assert_string_equal(c->index[0], "index.html");
+    assert_false(c->autoindex);
+    assert_int_equal(c->workers, 0);
+    assert_string_equal(c->user, "");
+    assert_int_equal(c->user_line, 0);
+    assert_string_equal(c->pid_file, "/run/minihttpd.pid");
+    assert_int_equal(c->keepalive_timeout, 15);
+    assert_int_equal(c->request_timeout, 30);
+    assert_int_equal(c->max_connections, 10000);
+    assert_string_equal(c->access_log, "-");
+    assert_string_equal(c->error_log, "-");
+    assert_string_equal(c->types_file, "/etc/mime.types");
+    assert_string_equal(c->default_type, "application/octet-stream");
+}
+
+static void test_defaults_empty_file(void **state)
+{
+    (void)state;
+    struct mh_config *c = load_r("");
+    if (!c)
+        print_error("%s\n", err.msg);
+    assert_non_null(c);
+    expect_defaults(c);
+    assert_string_equal(c->source, conf);
+    assert_string_equal(config_name(c), conf);
+    assert_int_equal(c->overrides.n, 0);
+    config_free(c);
+
+    /* comments and blank lines only: the same */
+    c = load_r("# nothing here\n\n; really\n[server]\n");
+    assert_non_null(c);
+    expect_defaults(c);
+    config_free(c);
+}
+
+static void test_defaults_no_file(void **state)
+{
+    (void)state;
+    struct stat st;
+    if (stat(MH_DEFAULT_CONFIG, &st) == 0) {
+        print_message(MH_DEFAULT_CONFIG " exists: skipped\n");
+        skip();
+    }
+    struct mh_overrides ov = {.docroot = docroot};
+    struct mh_config *c = config_load(NULL, &ov, &err);
+    if (!c)
+        print_error("%s\n", err.msg);
+    assert_non_null(c);
+    expect_defaults(c);
+    assert_string_equal(c->source, "");
+    assert_string_equal(config_name(c), "(built-in defaults)");
+    config_free(c);
+}
+
+static void test_every_key(void **state)
+{
+    (void)state;
+    char text[2048];
+    snprintf(text, sizeof(text),
+             "[server]\n"                               /* 1 */
+             "listen = ::1\n"                           /* 2 */
+             "port = 9090\n"                            /* 3 */
+             "docroot = \"%s\"\n"                       /* 4 */
+             "index = index.htm   default.html\tx.y\n"  /* 5 */
+             "autoindex = on\n"                         /* 6 */
+             "workers = 4\n"                            /* 7 */
+             "user = root\n"                            /* 8 */
+             "pid_file = %s/mh.pid\n"                   /* 9 */
+             "keepalive_timeout = 5\n"                  /* 10 */
+             "request_timeout = 7\n"                    /* 11 */
+             "send_timeout = 9\n"                       /* 12 */
+             "max_connections = 123\n"                  /* 13 */
+             "[log]\n"                                  /* 14 */
+             "access_log = %s/access.log ; a comment\n" /* 15 */
+             "error_log = %s/new/error.log\n"           /* 16 */
+             "[mime]\n"                                 /* 17 */
+             "types_file = %s\n"                        /* 18 */
+             "default_type = text/plain\n"              /* 19 */
+             "md = text/markdown; charset=utf-8\n",     /* 20 */
+             docroot, dir, logs, logs, types);
+    struct mh_config *c = load(text, NULL);
+    if (!c)
+        print_error("%s\n", err.msg);
+    assert_non_null(c);
+    char want[256];
+    assert_string_equal(c->listen, "::1");
+    assert_int_equal(c->port, 9090);
+    assert_string_equal(c->docroot, docroot);
+    assert_int_equal(c->n_index, 3);
+    assert_string_equal(c->index[0], "index.htm");
+    assert_string_equal(c->index[1], "default.html");
+    assert_string_equal(c->index[2], "x.y");
+    assert_true(c->autoindex);
+    assert_int_equal(c->workers, 4);
+    assert_string_equal(c->user, "root");
+    assert_int_equal(c->user_line, 8);
+    snprintf(want, sizeof(want), "%s/mh.pid", dir);
+    assert_string_equal(c->pid_file, want);
+    assert_int_equal(c->keepalive_timeout, 5);
+    assert_int_equal(c->request_timeout, 7);
+    assert_int_equal(c->send_timeout, 9);
+    assert_int_equal(c->max_connections, 123);
+    snprintf(want, sizeof(want), "%s/access.log", logs);
+    assert_string_equal(c->access_log, want);
+    snprintf(want, sizeof(want), "%s/new/error.log", logs);
+    assert_string_equal(c->error_log, want);
+    assert_string_equal(c->types_file, types);
+    assert_string_equal(c->default_type, "text/plain");
+    assert_int_equal(c->overrides.n, 1);
+    config_free(c);
+}
+
+struct value_case {
+    const char *section, *key, *value;
+    int ok;
+};
+
+/* Accepted and refused values, each at its bounds. */
+static void test_values(void **state)
+{
+    (void)state;
+    static const struct value_case cases[] = {
+        {"server", "port", "1", 1},
+        {"server", "port", "65535", 1},
+        {"server", "port", "0", 0},
+        {"server", "port", "65536", 0},
+        {"server", "port", "70000", 0},
+        {"server", "port", "abc", 0},
+        {"server", "port", "-1", 0},
+        {"server", "port", "8080x", 0},
+        {"server", "port", "", 0},
+        {"server", "port", "99999999999999999999999", 0},
+        {"server", "workers", "auto", 1},
+        {"server", "workers", "1", 1},
+        {"server", "workers", "256", 1},
+        {"server", "workers", "257", 0},
+        {"server", "workers", "0", 0},
+        {"server", "workers", "banana", 0},
+        {"server", "autoindex", "off", 1},
+        {"server", "autoindex", "on", 1},
+        {"server", "autoindex", "maybe", 0},
+        {"server", "listen", "::", 1},
+        {"server", "listen", "127.0.0.1", 1},
+        {"server", "listen", "fe80::1", 1},
+        {"server", "listen", "not an address", 0},
+        {"server", "listen", "localhost", 0},
+        {"server", "listen", "1.2.3.256", 0},
+        {"server", "keepalive_timeout", "86400", 1},
+        {"server", "keepalive_timeout", "86401", 0},
+        {"server", "keepalive_timeout", "0", 0},
+        {"server", "request_timeout", "1", 1},
+        {"server", "request_timeout", "86401", 0},
+        {"server", "max_connections", "1000000", 1},
+        {"server", "max_connections", "1000001", 0},
+        {"server", "index", "a b c d e f g h", 1},
+        {"server", "index", "a b c d e f g h i", 0},
+        {"server", "index", "../x.html", 0},
+        {"server", "index", "..", 0},
+        {"server", "index", "", 0},
+        {"log", "access_log", "off", 1},
+        {"log", "access_log", "-", 1},
+        {"log", "error_log", "-", 1},
+        {"log", "error_log", "off", 0},
+        {"log", "access_log", "", 0},
+        {"mime", "default_type", "text/plain", 1},
+        {"mime", "default_type", "nonsense", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct value_case *v = &cases[i];
+        char text[256];
+        snprintf(text, sizeof(text), "[%s]\n%s = \"%s\"\n", v->section, v->key,
+                 v->value);
+        struct mh_config *c = load_r(text);
+        if ((c != NULL) != v->ok)
+            print_error("%s = \"%s\": %s\n", v->key, v->value,
+                        c ? "accepted" : err.msg);
+        config_free(c);
+        assert_int_equal(c != NULL, v->ok);
+        if (!v->ok) {
+            char prefix[512];
+            snprintf(prefix, sizeof(prefix), "%s:2: %s = \"%s\": ", conf, v->key,
+                     v->value);
+            assert_memory_equal(err.msg, prefix, strlen(prefix));
+        }
+    }
+}
+
+struct err_case {
+    const char *text;
+    const char *want; /* after "FILE:" */
+};
+
+static void test_errors(void **state)
+{
+    (void)state;
+    static const struct err_case cases[] = {
+        {"[server]\nfoo = 1\n", "2: unknown key \"foo\" in [server]"},
+        {"[log]\nport = 80\n", "2: unknown key \"port\" in [log]"},
+        {"[server]\nport = 80\n\nport = 81\n",
+         "4: duplicate key \"port\" (first set on line 2)"},
+        {"[server]\nport\n", "2: malformed line, expected key = value"},
+        {"port = 80\n", "1: key outside of a [section]"},
+        {"[server\n", "1: malformed section header, expected [name]"},
+        {"[server]\nindex = \"a.html\n",
+         "2: unterminated quote or text after closing quote"},
+        {"[server]\n\n\nport = 0\n",
+         "4: port = \"0\": must be a port number from 1 to 65535"},
+        {"[server]\nport = 70000\n",
+         "2: port = \"70000\": must be a port number from 1 to 65535"},
+        {"[server]\nport = abc\n",
+         "2: port = \"abc\": must be a port number from 1 to 65535"},
+        {"[server]\nworkers = banana\n",
+         "2: workers = \"banana\": must be auto or a number of workers from 1 to 256"},
+        {"[server]\nworkers = 0\n",
+         "2: workers = \"0\": must be auto or a number of workers from 1 to 256"},
+        {"[server]\nworkers = 257\n",
+         "2: workers = \"257\": must be auto or a number of workers from 1 to 256"},
+        {"[server]\nautoindex = maybe\n",
+         "2: autoindex = \"maybe\": must be on or off"},
+        {"[server]\nlisten = not an address\n",
+         "2: listen = \"not an address\": must be an IPv4 or IPv6 address, like "
+         "0.0.0.0 or ::"},
+        {"[log]\nerror_log = off\n",
+         "2: error_log = \"off\": cannot be off; use a path or - for stderr"},
+        {"[mime]\nmd = text/markdown\nmd = text/plain\n",
+         "3: duplicate extension \"md\" in [mime]"},
+        {"[mime]\nmd = text/markdown\nMD = text/plain\n",
+         "3: duplicate extension \"MD\" in [mime]"},
+        {"[mime]\nmd = nonsense\n",
+         "2: md: malformed media type, expected type/subtype"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct mh_config *c = load_r(cases[i].text);
+        char want[MH_ERROR_MAX];
+        snprintf(want, sizeof(want), "%s:%s", conf, cases[i].want);
+        if (c || strcmp(err.msg, want))
+            print_error("case %zu: got \"%s\"\n", i, c ? "(accepted)" : err.msg);
+        config_free(c);
+        assert_null(c);
+        assert_string_equal(err.msg, want);
+    }
+}
+
+/* interface.md: an unknown section is an error naming FILE:LINE, never
+ * silently ignored; the line is that of the [section] header. */
+static void test_unknown_section(void **state)
+{
+    (void)state;
+    char want[MH_ERROR_MAX];
+    struct mh_config *c = load_r("[server]\nport = 80\n[sever]\nport = 81\n");
+    snprintf(want, sizeof(want), "%s:3: unknown section [sever]", conf);
+    if (c || strcmp(err.msg, want))
+        print_error("with a key: got \"%s\"\n", c ? "(accepted)" : err.msg);
+    config_free(c);
+    assert_null(c);
+    assert_string_equal(err.msg, want);
+
+    c = load_r("[server]\nport = 80\n\n[logs]\n");
+    snprintf(want, sizeof(want), "%s:4: unknown section [logs]", conf);
+    if (c || strcmp(err.msg, want))
+        print_error("without keys: got \"%s\"\n", c ? "(accepted)" : err.msg);
+    config_free(c);
+    assert_null(c);
+    assert_string_equal(err.msg, want);
+}
+
+static void test_path_errors(void **state)
+{
+    (void)state;
+    char text[512], want[MH_ERROR_MAX];
+
+    /* docroot missing */
+    snprintf(text, sizeof(text), "[server]\nport = 80\ndocroot = %s/nope\n", dir);
+    assert_null(load(text, NULL));
+    snprintf(want, sizeof(want), "%s:3: docroot: %s/nope: No such file or directory",
+             conf, dir);
+    assert_string_equal(err.msg, want);
+
+    /* docroot is a file */
+    snprintf(text, sizeof(text), "[server]\ndocroot = %s\n", afile);
+    assert_null(load(text, NULL));
+    snprintf(want, sizeof(want), "%s:2: docroot: %s: not a directory", conf, afile);
+    assert_string_equal(err.msg, want);
+
+    /* types_file missing */
+    snprintf(text, sizeof(text), "[mime]\n\ntypes_file = %s/none.types\n", dir);
+    assert_null(load_r(text));
+    snprintf(want, sizeof(want),
+             "%s:3: types_file: cannot read %s/none.types: No such file or directory",
+             conf, dir);
+    assert_string_equal(err.msg, want);
+
+    /* a log whose directory and parent do not exist */
+    snprintf(text, sizeof(text), "[log]\naccess_log = %s/a/b/access.log\n", dir);
+    assert_null(load_r(text));
+    snprintf(want, sizeof(want),
+             "%s:2: access_log: cannot create %s/a/b/access.log: its directory does "
+             "not exist",
+             conf, dir);
+    assert_string_equal(err.msg, want);
+
+    /* a log path that is a directory */
+    snprintf(text, sizeof(text), "[log]\n\nerror_log = %s\n", logs);
+    assert_null(load_r(text));
+    snprintf(want, sizeof(want), "%s:3: error_log: cannot open %s: Is a directory",
+             conf, logs);
+    assert_string_equal(err.msg, want);
+
+    /* a types file with an error names its own FILE:LINE */
+    char badtypes[160];
+    snprintf(badtypes, sizeof(badtypes), "%s/bad.types", dir);
+    write_file(badtypes, "text/plain txt\n# c\nbad ext\n");
+    snprintf(text, sizeof(text), "[mime]\ntypes_file = %s\n", badtypes);
+    assert_null(load_r(text));
+    snprintf(want, sizeof(want), "%s:3: malformed media type, expected type/subtype",
+             badtypes);
+    assert_string_equal(err.msg, want);
+}
+
+static void test_missing_explicit_file(void **state)
+{
+    (void)state;
+    char path[160], want[MH_ERROR_MAX];
+    snprintf(path, sizeof(path), "%s/missing.conf", dir);
+    struct mh_overrides ov = {.docroot = docroot};
+    assert_null(config_load(path, &ov, &err));
+    snprintf(want, sizeof(want), "minihttpd: cannot read %s: No such file or directory",
+             path);
+    assert_string_equal(err.msg, want);
+
+    /* a directory is not a config file either */
+    assert_null(config_load(dir, &ov, &err));
+    assert_memory_equal(err.msg, "minihttpd: cannot read ", 23);
+}
+
+static void test_overrides_win(void **state)
+{
+    (void)state;
+    char text[512];
+    snprintf(text, sizeof(text),
+             "[server]\nport = 9000\nlisten = 127.0.0.1\ndocroot = %s/nope\n", dir);
+    struct mh_overrides ov = {.docroot = docroot, .port = "8081", .listen = "::"};
+    struct mh_config *c = load(text, &ov);
+    if (!c)
+        print_error("%s\n", err.msg);
+    assert_non_null(c);
+    assert_int_equal(c->port, 8081);
+    assert_string_equal(c->listen, "::");
+    assert_string_equal(c->docroot, docroot);
+    config_free(c);
+
+    /* NULL fields leave the file's values */
+    struct mh_overrides only_r = {.docroot = docroot};
+    c = load(text, &only_r);
+    assert_non_null(c);
+    assert_int_equal(c->port, 9000);
+    assert_string_equal(c->listen, "127.0.0.1");
+    config_free(c);
+}
+
+static void test_bad_overrides(void **state)
+{
+    (void)state;
+    static const struct {
+        struct mh_overrides ov;
+        const char *want;
+    } cases[] = {
+        {{.port = "0"}, "minihttpd: -p 0: must be a port number from 1 to 65535"},
+        {{.port = "http"}, "minihttpd: -p http: must be a port number from 1 to 65535"},
+        {{.listen = "nowhere"},
+         "minihttpd: -l nowhere: must be an IPv4 or IPv6 address, like 0.0.0.0 or ::"},
+        {{.docroot = ""}, "minihttpd: -r : needs a path"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct mh_config *c = load("[server]\nport = 80\n", &cases[i].ov);
+        config_free(c);
+        assert_null(c);
+        assert_string_equal(err.msg, cases[i].want);
+    }
+
+    /* a missing -r docroot is named as coming from the command line */
+    char nope[160], want[MH_ERROR_MAX];
+    snprintf(nope, sizeof(nope), "%s/nope", dir);
+    struct mh_overrides ov = {.docroot = nope};
+    assert_null(load("", &ov));
+    snprintf(want, sizeof(want),
+             "minihttpd: command line: docroot: %s: No such file or directory", nope);
+    assert_string_equal(err.msg, want);
+}
+
+static void test_relative_paths_made_absolute(void **state)
+{
+    (void)state;
+    int here = open(".", O_RDONLY | O_DIRECTORY);
+    assert_true(here >= 0);
+    assert_int_equal(chdir(dir), 0);
+    struct mh_overrides ov = {.docroot = "www"};
+    struct mh_config *c =
+        load("[server]\npid_file = run/mh.pid\n[log]\naccess_log = logs/a.log\n", &ov);
+    int back = fchdir(here);
+    close(here);
+    assert_int_equal(back, 0);
+    if (!c)
+        print_error("%s\n", err.msg);
+    assert_non_null(c);
+    char want[256];
+    assert_string_equal(c->docroot, docroot);
+    snprintf(want, sizeof(want), "%s/run/mh.pid", dir);
+    assert_string_equal(c->pid_file, want);
+    snprintf(want, sizeof(want), "%s/a.log", logs);
+    assert_string_equal(c->access_log, want);
+    config_free(c);
+}
+
+static void test_check_user(void **state)
+{
+    (void)state;
+    struct mh_config *c = load_r("[server]\nport = 80\n\nuser = no-such-user-mh42\n");
+    assert_non_null(c);
+    assert_int_equal(c->user_line, 4);
+    assert_int_equal(config_check_user(c, &err), -1);
+    char want[256];
+    snprintf(want, sizeof(want), "%s:4: user \"no-such-user-mh42\"", conf);
+    assert_memory_equal(err.msg, want, strlen(want));
+    config_free(c);
+
+    c = load_r("[server]\nuser = root\n");
+    assert_non_null(c);
+    assert_int_equal(config_check_user(c, &err), 0);
+    config_free(c);
+
+    c = load_r("");
+    assert_non_null(c);
+    assert_int_equal(config_check_user(c, &err), 0);
+    config_free(c);
+}
+
+static void test_mime_lookup(void **state)
+{
+    (void)state;
+    char text[512];
+    snprintf(text, sizeof(text),
+             "[mime]\ntypes_file = %s\nmd = text/markdown; charset=utf-8\n"
+             "LOG = text/plain\nwebp = image/webp\n",
+             types);
+    struct mh_config *c = load_r(text);
+    if (!c)
+        print_error("%s\n", err.msg);
+    assert_non_null(c);
+    static const struct {
+        const char *ext, *want;
+    } cases[] = {
+        {"md", "text/markdown; charset=utf-8"}, /* override wins */
+        {"MD", "text/markdown; charset=utf-8"},
+        {"markdown", "text/x-markdown; charset=utf-8"}, /* types file */
+        {"txt", "text/plain; charset=utf-8"},
+        {"css", "text/css; charset=utf-8"},
+        {"png", "image/png"},
+        {"log", "text/plain; charset=utf-8"}, /* override key folded */
+        {"webp", "image/webp"},
+        {"js", NULL}, /* not in this types file */
+        {"types_file", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got = config_mime_lookup(c, cases[i].ext, strlen(cases[i].ext));
+        if (cases[i].want) {
+            assert_non_null(got);
+            assert_string_equal(got, cases[i].want);
+        } else {
+            assert_null(got);
+        }
+    }
+    config_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults_empty_file),
+        cmocka_unit_test(test_defaults_no_file),
+        cmocka_unit_test(test_every_key),
+        cmocka_unit_test(test_values),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_unknown_section),
+        cmocka_unit_test(test_path_errors),
+        cmocka_unit_test(test_missing_explicit_file),
+        cmocka_unit_test(test_overrides_win),
+        cmocka_unit_test(test_bad_overrides),
+        cmocka_unit_test(test_relative_paths_made_absolute),
+        cmocka_unit_test(test_check_user),
+        cmocka_unit_test(test_mime_lookup),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
