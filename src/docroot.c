@@ -3,15 +3,21 @@
  * Owns: confinement on the file system.  Every open goes through openat2()
  * with RESOLVE_BENEATH from the docroot's directory fd, so the kernel refuses
  * any resolution that leaves it: "..", absolute symlinks and symlinks that
- * climb out, whatever path.c let through.  Also owns the errno -> status
- * table.  Never reads file contents. */
+ * climb out, whatever path.c let through.  Where openat2() is missing (Linux
+ * before 5.6, or valgrind, which does not know the call), docroot_probe()
+ * says so, the server logs it, and opens go through the realpath() of the
+ * request checked against the realpath() of the docroot instead.  Also owns
+ * the errno -> status table.  Never reads file contents. */
 #define _GNU_SOURCE
 #include "docroot.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -28,13 +34,51 @@ static int openat2_beneath(int dirfd, const char *path, int flags)
     return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
 
+/* Decided once by docroot_probe() before any worker starts. */
+static int use_openat2 = 1;
+
 int docroot_probe(void)
 {
     int fd = openat2_beneath(AT_FDCWD, ".", O_PATH | O_CLOEXEC);
-    if (fd < 0)
+    if (fd < 0) {
+        use_openat2 = 0;
         return errno;
+    }
     close(fd);
+    use_openat2 = 1;
     return 0;
+}
+
+void docroot_use_openat2(int on)
+{
+    use_openat2 = on;
+}
+
+/* The fallback: resolve root + "/" + rel with realpath() and open the result
+ * only when it is the root or below it. */
+static int open_by_realpath(int rootfd, const char *rel, int flags)
+{
+    char link[64], root[PATH_MAX], full[PATH_MAX], real[PATH_MAX];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", rootfd);
+    ssize_t n = readlink(link, root, sizeof(root) - 1);
+    if (n <= 0)
+        return -1;
+    root[n] = '\0';
+    int len = snprintf(full, sizeof(full), "%s/%s", root, rel);
+    if (len < 0 || (size_t)len >= sizeof(full)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (!realpath(full, real))
+        return -1;
+    size_t rn = (size_t)n;
+    bool inside = !strncmp(real, root, rn) && (real[rn] == '\0' || real[rn] == '/' ||
+                                               (rn == 1 && root[0] == '/'));
+    if (!inside) {
+        errno = EXDEV;
+        return -1;
+    }
+    return open(real, flags | O_NOFOLLOW);
 }
 
 int docroot_open_root(const char *path)
@@ -65,7 +109,9 @@ enum http_status docroot_status(int err)
 
 enum http_status docroot_open(int rootfd, const char *rel, int *fd, struct stat *st)
 {
-    int f = openat2_beneath(rootfd, rel, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+    int f = use_openat2 ? openat2_beneath(rootfd, rel, flags)
+                        : open_by_realpath(rootfd, rel, flags);
     if (f < 0)
         return docroot_status(errno);
     if (fstat(f, st) != 0) {

@@ -8,8 +8,12 @@
 #include "autoindex.h"
 #include "status.h"
 
-/* 0 when openat2(RESOLVE_BENEATH) works on this kernel, else an errno. */
+/* 0 when openat2(RESOLVE_BENEATH) works here, else an errno: opens then use
+ * the realpath() fallback.  Call once, before workers start. */
 int docroot_probe(void);
+
+/* Force one way of opening (tests). */
+void docroot_use_openat2(int on);
 
 /* An O_PATH descriptor of the docroot directory, or -1 with errno. */
 int docroot_open_root(const char *path);

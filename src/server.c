@@ -128,6 +128,10 @@ static int bind_socket(const struct mh_config *cfg, int reuseport, struct mh_err
     if (fd < 0)
         goto fail;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    /* accepted sockets inherit it: headers and the sendfile()d body must not
+     * wait for a delayed ACK (40 ms a response on keep-alive otherwise) */
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+        goto fail;
     if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
         goto fail;
     /* "::" serves both families; any other IPv6 address only its own */
@@ -434,13 +438,9 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
         goto fail;
     }
     int e = docroot_probe();
-    if (e) {
-        snprintf(err->msg, sizeof(err->msg),
-                 "minihttpd: openat2() is not available (%s): Linux 5.6 or later is "
-                 "needed to confine requests to the docroot",
-                 strerror(e));
-        goto fail;
-    }
+    if (e)
+        log_msg(MH_LOG_NOTICE, "openat2() is not available (%s): confining requests to "
+                               "the docroot with realpath() checks", strerror(e));
     /* a plain bind first: SO_REUSEPORT would let us share the port silently
      * with another minihttpd of the same user */
     int probe = bind_socket(cfg, 0, err);

@@ -1,0 +1,136 @@
+# test_signals.py -- SIGTERM/SIGINT (clean exit 0, response in flight
+# finished), SIGHUP (reload into every worker; a bad config keeps the old
+# one), SIGUSR1 (reopen the access log after logrotate renamed it).
+#
+# Run alone: MINIHTTPD=/abs/path/minihttpd python3 tests/integration/test_signals.py
+
+import hashlib
+import os
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import *  # noqa: E402,F401,F403
+
+
+def body_of(port, path="/"):
+    r = get(port, path)
+    assert r.status == 200, r
+    return r.body
+
+
+def test_sigterm_exits_0():
+    with Server() as s:
+        s.write("index.html", b"x\n")
+        assert body_of(s.port) == b"x\n"
+        pid = s.proc.pid
+        s.stop(signal.SIGTERM)
+        assert s.rc == 0 and s.proc.pid == pid
+
+
+def test_sigint_exits_0():
+    with Server(server={"workers": 2}) as s:
+        s.write("index.html", b"x\n")
+        assert body_of(s.port) == b"x\n"
+        s.stop(signal.SIGINT)
+
+
+def test_sigterm_finishes_response_in_flight():
+    with Server() as s:
+        data = os.urandom(16 << 20)
+        s.write("big.bin", data)
+        with Conn(s.port, timeout=10, rcvbuf=64 << 10) as c:
+            c.send(build("GET", "/big.bin"))
+            got = bytearray()
+            while len(got) < (1 << 20):
+                got += c.s.recv(1 << 16)
+            s.send_signal(signal.SIGTERM)
+            time.sleep(0.2)
+            c.buf = got
+            r = c.read_response(timeout=10)
+        assert r.status == 200, r
+        assert hashlib.sha256(r.body).digest() == \
+            hashlib.sha256(data).digest(), "body cut: %d of %d bytes" \
+            % (len(r.body), len(data))
+        s.stop()
+
+
+def test_sighup_new_docroot_in_every_worker():
+    with Server(server={"workers": 2}) as s:
+        s.write("index.html", b"OLD\n")
+        new = os.path.join(s.dir, "new")
+        write_file(os.path.join(new, "index.html"), b"NEW\n")
+        assert body_of(s.port) == b"OLD\n"
+        pid = s.proc.pid
+        s.config["server"]["docroot"] = new
+        s.write_config()
+        s.send_signal(signal.SIGHUP)
+        assert wait_until(lambda: body_of(s.port) == b"NEW\n", 3, 0.1), \
+            "new docroot not served 3 s after SIGHUP"
+        time.sleep(0.5)
+        bodies = [body_of(s.port) for _ in range(40)]
+        assert bodies == [b"NEW\n"] * 40, \
+            "%d of 40 connections saw the old docroot" \
+            % bodies.count(b"OLD\n")
+        assert s.alive() and s.proc.pid == pid
+
+
+def test_sighup_bad_config_keeps_old():
+    with Server(server={"workers": 2}) as s:
+        s.write("index.html", b"OLD\n")
+        new = os.path.join(s.dir, "new")
+        write_file(os.path.join(new, "index.html"), b"NEW\n")
+        s.config["server"]["docroot"] = new
+        s.config["server"]["workers"] = "banana"
+        s.write_config()
+        s.send_signal(signal.SIGHUP)
+        logged = lambda: s.conf in s.errlog() or s.conf in s.stderr()
+        wait_until(lambda: logged() or not s.alive(), 3)
+        assert s.alive(), "server died on a bad reload"
+        assert logged(), "a rejected reload is not logged (no %s in the " \
+            "error log)" % s.conf
+        bodies = [body_of(s.port) for _ in range(20)]
+        assert bodies == [b"OLD\n"] * 20, bodies
+        # It still reloads once the config is good again.
+        s.config["server"]["workers"] = 2
+        s.write_config()
+        s.send_signal(signal.SIGHUP)
+        assert wait_until(lambda: body_of(s.port) == b"NEW\n", 3, 0.1), \
+            "good reload after a bad one not applied"
+
+
+def test_sigusr1_reopens_access_log():
+    with Server(server={"workers": 2}) as s:
+        s.write("hello.txt", b"hi\n")
+        for i in range(10):
+            body_of(s.port, "/hello.txt?before=%d" % i)
+        assert len(wait_for_lines(s.access_log, 10)) == 10
+        rotated = s.access_log + ".1"
+        os.rename(s.access_log, rotated)
+        s.send_signal(signal.SIGUSR1)
+        probes = [0]
+
+        def reopened():
+            body_of(s.port, "/hello.txt?probe=%d" % probes[0])
+            probes[0] += 1
+            return os.path.exists(s.access_log) and \
+                len(wait_for_lines(s.access_log, 1, 0.2)) >= 1
+        assert wait_until(reopened, 3), "no new log file 3 s after SIGUSR1"
+        time.sleep(0.5)
+        for i in range(20):
+            body_of(s.port, "/hello.txt?after=%d" % i)
+        s.stop()
+        old = read_file(rotated).splitlines()
+        new = read_file(s.access_log).splitlines()
+        assert sum("?before=" in l for l in old) == 10, old
+        after = [l for l in new if "?after=" in l]
+        assert len(after) == 20, "only %d of 20 lines in the new file" \
+            % len(after)
+        assert len(old) + len(new) == 10 + probes[0] + 20, (old, new)
+        for l in old + new:
+            assert CLF_RE.match(l), l
+
+
+if __name__ == "__main__":
+    run(globals())
