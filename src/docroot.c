@@ -72,8 +72,8 @@ static int open_by_realpath(int rootfd, const char *rel, int flags)
     if (!realpath(full, real))
         return -1;
     size_t rn = (size_t)n;
-    bool inside = !strncmp(real, root, rn) && (real[rn] == '\0' || real[rn] == '/' ||
-                                               (rn == 1 && root[0] == '/'));
+    bool inside = !strncmp(real, root, rn) &&
+                  (real[rn] == '\0' || real[rn] == '/' || (rn == 1 && root[0] == '/'));
     if (!inside) {
         errno = EXDEV;
         return -1;

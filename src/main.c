@@ -143,6 +143,13 @@ int main(int argc, char **argv)
     o.ov.docroot = absolute(o.ov.docroot, docroot_abs, sizeof(docroot_abs));
 
     signal(SIGPIPE, SIG_IGN);
+    sigset_t sigs; /* held until server_run() handles them: see server.h */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    sigaddset(&sigs, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &sigs, NULL);
     if (evthread_use_pthreads() != 0)
         die("minihttpd: cannot initialise libevent threads");
     struct mh_config *cfg = config_load(o.config, &o.ov, &err);

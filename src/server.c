@@ -439,8 +439,10 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
     }
     int e = docroot_probe();
     if (e)
-        log_msg(MH_LOG_NOTICE, "openat2() is not available (%s): confining requests to "
-                               "the docroot with realpath() checks", strerror(e));
+        log_msg(MH_LOG_NOTICE,
+                "openat2() is not available (%s): confining requests to "
+                "the docroot with realpath() checks",
+                strerror(e));
     /* a plain bind first: SO_REUSEPORT would let us share the port silently
      * with another minihttpd of the same user */
     int probe = bind_socket(cfg, 0, err);
@@ -473,7 +475,6 @@ fail:
 int server_run(struct server *s)
 {
     static const int sigs[4] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
-    sigset_t block, old;
     const struct mh_config *cfg = s->cur->cfg;
 
     for (int i = 0; i < 4; i++) {
@@ -483,11 +484,9 @@ int server_run(struct server *s)
             return -1;
         }
     }
-    /* workers inherit a mask that blocks these: only the main thread gets them */
-    sigemptyset(&block);
-    for (int i = 0; i < 4; i++)
-        sigaddset(&block, sigs[i]);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    /* main() blocked these signals before binding, so one that arrives during
+     * start-up waits for its handler; workers inherit the mask, and the main
+     * thread alone takes signals once it unblocks them here */
     for (unsigned i = 0; i < s->nworkers; i++) {
         struct worker *w = &s->workers[i];
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
@@ -496,7 +495,11 @@ int server_run(struct server *s)
         }
         w->thread_started = 1;
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < 4; i++)
+        sigaddset(&set, sigs[i]);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
     log_msg(MH_LOG_NOTICE, "minihttpd/%s serving %s on %s%s%s:%u with %u worker%s",
             MH_VERSION, cfg->docroot, strchr(cfg->listen, ':') ? "[" : "", cfg->listen,

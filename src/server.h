@@ -11,7 +11,9 @@ struct server;
 struct server *server_new(struct mh_config *cfg, const char *config_path,
                           const struct mh_overrides *ov, struct mh_error *err);
 
-/* Run until SIGTERM/SIGINT; 0 on a clean stop. */
+/* Run until SIGTERM/SIGINT; 0 on a clean stop.  The caller blocks SIGTERM,
+ * SIGINT, SIGHUP and SIGUSR1 before server_new(); server_run() unblocks them
+ * in the main thread once it handles them. */
 int server_run(struct server *s);
 
 void server_free(struct server *s);
