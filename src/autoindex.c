@@ -53,15 +53,9 @@ static void put_date(struct buf *b, time_t t)
         buf_puts(b, "-");
         return;
     }
-    buf_putu(b, (uint64_t)tm.tm_year + 1900, 4);
-    buf_putc(b, '-');
-    buf_putu(b, (uint64_t)tm.tm_mon + 1, 2);
-    buf_putc(b, '-');
-    buf_putu(b, (uint64_t)tm.tm_mday, 2);
+    buf_put_ymd(b, &tm, '-');
     buf_putc(b, ' ');
-    buf_putu(b, (uint64_t)tm.tm_hour, 2);
-    buf_putc(b, ':');
-    buf_putu(b, (uint64_t)tm.tm_min, 2);
+    buf_put_hms(b, &tm, false);
 }
 
 static void put_row(struct buf *b, const struct autoindex_entry *e)

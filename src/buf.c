@@ -64,6 +64,34 @@ bool buf_puthex(struct buf *b, uint64_t v)
     return buf_append(b, tmp + i, sizeof(tmp) - (size_t)i);
 }
 
+bool buf_put_ymd(struct buf *b, const struct tm *tm, char sep)
+{
+    buf_putu(b, (uint64_t)tm->tm_year + 1900, 4);
+    buf_putc(b, sep);
+    buf_putu(b, (uint64_t)tm->tm_mon + 1, 2);
+    buf_putc(b, sep);
+    return buf_putu(b, (uint64_t)tm->tm_mday, 2);
+}
+
+bool buf_put_hms(struct buf *b, const struct tm *tm, bool seconds)
+{
+    buf_putu(b, (uint64_t)tm->tm_hour, 2);
+    buf_putc(b, ':');
+    buf_putu(b, (uint64_t)tm->tm_min, 2);
+    if (seconds) {
+        buf_putc(b, ':');
+        buf_putu(b, (uint64_t)tm->tm_sec, 2);
+    }
+    return !b->overflow;
+}
+
+const char *buf_month_name(int mon)
+{
+    static const char names[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    return mon >= 0 && mon < 12 ? names[mon] : "???";
+}
+
 bool buf_put_html(struct buf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

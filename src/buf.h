@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct buf {
     char *data;
@@ -25,6 +26,11 @@ bool buf_putc(struct buf *b, char c);
 bool buf_putu(struct buf *b, uint64_t v, int width);
 /* Lower-case hexadecimal of v, no prefix. */
 bool buf_puthex(struct buf *b, uint64_t v);
+/* Pieces of dates, shared by HTTP dates, the logs and listings:
+ * "yyyy<sep>mm<sep>dd", "hh:mm[:ss]", and "Jan".."Dec". */
+bool buf_put_ymd(struct buf *b, const struct tm *tm, char sep);
+bool buf_put_hms(struct buf *b, const struct tm *tm, bool seconds);
+const char *buf_month_name(int mon);
 /* Text with & < > " ' replaced by entities, for HTML text and attributes. */
 bool buf_put_html(struct buf *b, const char *s, size_t n);
 /* Percent-encode every byte outside RFC 3986 unreserved and '/'. */

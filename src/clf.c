@@ -10,9 +10,6 @@
 #include "bounds.h"
 #include "buf.h"
 
-static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
 static size_t escaped_len(unsigned char c)
 {
     return (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) ? 4 : 1;
@@ -55,15 +52,11 @@ static void put_time(struct buf *b, time_t t)
     buf_putc(b, '[');
     buf_putu(b, (uint64_t)tm.tm_mday, 2);
     buf_putc(b, '/');
-    buf_append(b, months[tm.tm_mon], 3);
+    buf_puts(b, buf_month_name(tm.tm_mon));
     buf_putc(b, '/');
     buf_putu(b, (uint64_t)tm.tm_year + 1900, 4);
     buf_putc(b, ':');
-    buf_putu(b, (uint64_t)tm.tm_hour, 2);
-    buf_putc(b, ':');
-    buf_putu(b, (uint64_t)tm.tm_min, 2);
-    buf_putc(b, ':');
-    buf_putu(b, (uint64_t)tm.tm_sec, 2);
+    buf_put_hms(b, &tm, true);
     buf_puts(b, " +0000]");
 }
 

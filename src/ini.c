@@ -129,6 +129,18 @@ static enum ini_result parse_line(const char *s, size_t n, char *section,
     return cb(ctx, section, key, value, line) ? INI_STOPPED : INI_OK;
 }
 
+int ini_next_line(const char *text, size_t len, size_t *pos, const char **line,
+                  size_t *n)
+{
+    if (*pos >= len)
+        return 0;
+    const char *nl = memchr(text + *pos, '\n', len - *pos);
+    *line = text + *pos;
+    *n = nl ? (size_t)(nl - *line) : len - *pos;
+    *pos += *n + (nl ? 1 : 0);
+    return 1;
+}
+
 enum ini_result ini_parse(const char *text, size_t len, ini_callback cb, void *ctx,
                           unsigned *err_line)
 {
@@ -136,19 +148,17 @@ enum ini_result ini_parse(const char *text, size_t len, ini_callback cb, void *c
     unsigned line = 0;
     size_t pos = 0;
 
-    while (pos < len) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-        line++;
-        *err_line = line;
+    const char *s;
+    size_t n;
+    while (ini_next_line(text, len, &pos, &s, &n)) {
+        *err_line = ++line;
         if (n > MH_CONFIG_LINE_MAX)
             return INI_LINE_TOO_LONG;
-        if (memchr(text + pos, '\0', n))
+        if (memchr(s, '\0', n))
             return INI_NUL_BYTE;
-        enum ini_result r = parse_line(text + pos, n, section, cb, ctx, line);
+        enum ini_result r = parse_line(s, n, section, cb, ctx, line);
         if (r != INI_OK)
             return r;
-        pos += n + (nl ? 1 : 0);
     }
     *err_line = 0;
     return INI_OK;

@@ -30,6 +30,11 @@ typedef int (*ini_callback)(void *ctx, const char *section, const char *key,
 enum ini_result ini_parse(const char *text, size_t len, ini_callback cb, void *ctx,
                           unsigned *err_line);
 
+/* The next line of text[*pos, len) without its '\n': sets *line and *n and
+ * advances *pos.  Returns 0 at the end of the text.  Shared with mimetab.c. */
+int ini_next_line(const char *text, size_t len, size_t *pos, const char **line,
+                  size_t *n);
+
 /* A short English description of a result, for error messages. */
 const char *ini_strerror(enum ini_result r);
 

@@ -94,17 +94,9 @@ void log_msg(enum mh_log_level level, const char *fmt, ...)
 
     buf_init(&b, line, sizeof(line));
     if (localtime_r(&now, &tm)) {
-        buf_putu(&b, (uint64_t)tm.tm_year + 1900, 4);
-        buf_putc(&b, '/');
-        buf_putu(&b, (uint64_t)tm.tm_mon + 1, 2);
-        buf_putc(&b, '/');
-        buf_putu(&b, (uint64_t)tm.tm_mday, 2);
+        buf_put_ymd(&b, &tm, '/');
         buf_putc(&b, ' ');
-        buf_putu(&b, (uint64_t)tm.tm_hour, 2);
-        buf_putc(&b, ':');
-        buf_putu(&b, (uint64_t)tm.tm_min, 2);
-        buf_putc(&b, ':');
-        buf_putu(&b, (uint64_t)tm.tm_sec, 2);
+        buf_put_hms(&b, &tm, true);
     }
     buf_puts(&b, " [");
     buf_puts(&b, level_names[level]);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bounds.h"
+#include "ini.h"
 
 static const char charset_param[] = "; charset=utf-8";
 
@@ -185,17 +186,15 @@ enum mimetab_result mimetab_parse(struct mimetab *t, const char *text, size_t le
 {
     unsigned line = 0;
     size_t pos = 0;
-    while (pos < len) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-        line++;
-        *err_line = line;
+    const char *s;
+    size_t n;
+    while (ini_next_line(text, len, &pos, &s, &n)) {
+        *err_line = ++line;
         if (n > MH_CONFIG_LINE_MAX)
             return MIMETAB_LINE_TOO_LONG;
-        enum mimetab_result r = parse_line(t, text + pos, n);
+        enum mimetab_result r = parse_line(t, s, n);
         if (r != MIMETAB_OK)
             return r;
-        pos += n + (nl ? 1 : 0);
     }
     *err_line = 0;
     return MIMETAB_OK;

@@ -7,8 +7,6 @@
 #include "buf.h"
 
 static const char wdays[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 int httpdate_format(time_t t, char out[HTTPDATE_LEN])
 {
@@ -21,15 +19,11 @@ int httpdate_format(time_t t, char out[HTTPDATE_LEN])
     buf_puts(&b, ", ");
     buf_putu(&b, (uint64_t)tm.tm_mday, 2);
     buf_putc(&b, ' ');
-    buf_append(&b, months[tm.tm_mon], 3);
+    buf_puts(&b, buf_month_name(tm.tm_mon));
     buf_putc(&b, ' ');
     buf_putu(&b, (uint64_t)tm.tm_year + 1900, 4);
     buf_putc(&b, ' ');
-    buf_putu(&b, (uint64_t)tm.tm_hour, 2);
-    buf_putc(&b, ':');
-    buf_putu(&b, (uint64_t)tm.tm_min, 2);
-    buf_putc(&b, ':');
-    buf_putu(&b, (uint64_t)tm.tm_sec, 2);
+    buf_put_hms(&b, &tm, true);
     buf_puts(&b, " GMT");
     return b.overflow ? -1 : 0;
 }
