@@ -8,12 +8,19 @@
 
 /* --- HTTP requests --- */
 
-/* bytes: request line plus all header lines, as evhttp counts them.  Past it
- * evhttp answers 400 itself (interface.md allows 400 for 414/431). */
+/* bytes: the request line ("GET /path HTTP/1.1"); longer is 414. */
+#define MH_REQUEST_LINE_MAX 8192
+/* bytes: all header lines ("Name: value" plus CRLF each); more is 431. */
 #define MH_HEADERS_MAX 8192
-/* bytes: a request body on GET/HEAD is refused past this (evhttp sends 413
- * and closes).  Static files need no body; keep it small. */
+/* bytes: a request body on GET/HEAD; longer is 413 and the connection is
+ * closed.  Static files need no body; keep it small. */
 #define MH_REQUEST_BODY_MAX 1024
+/* bytes: what evhttp itself buffers of a request head and of a body before
+ * it answers 400 or 413 on its own.  Between the limits above and these the
+ * handler answers (with the right status and an access-log line); past them
+ * evhttp does, and the connection's reader logs a 400 line for it. */
+#define MH_HEADERS_HARD_MAX      (64 * 1024)
+#define MH_REQUEST_BODY_HARD_MAX (64 * 1024)
 /* bytes: a decoded, normalised request path, "/" included (PATH_MAX). */
 #define MH_URL_PATH_MAX 4096
 /* seconds: grace given to responses in flight after SIGTERM/SIGINT. */
@@ -45,6 +52,19 @@
 #define MH_USER_MAX 64
 /* count: workers = N; more event loops than this is a typo, not a machine. */
 #define MH_WORKERS_MAX 256
+/* count: [errors] pages and [headers] lines. */
+#define MH_ERROR_PAGES_MAX   32
+#define MH_EXTRA_HEADERS_MAX 32
+/* bytes: a header value from the config ([headers], cache_control). */
+#define MH_HEADER_VALUE_MAX 1024
+/* bytes: an [errors] page path. */
+#define MH_ERROR_PAGE_PATH_MAX 512
+/* milliseconds: how long accepting pauses when accept() fails for want of
+ * file descriptors (EMFILE/ENFILE), so a full process never spins. */
+#define MH_ACCEPT_PAUSE_MS 100
+/* seconds: the shortest interval between two log lines about one condition
+ * (connection cap reached, out of file descriptors). */
+#define MH_LOG_CONDITION_SEC 10
 /* count: [mime] extension overrides. */
 #define MH_MIME_OVERRIDES_MAX 256
 /* seconds: upper bound of every *_timeout key (one day). */

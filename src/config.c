@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ini.h"
+#include "path.h"
 
 enum key_type {
     K_ADDR,    /* IPv4 or IPv6 address */
@@ -34,6 +35,7 @@ enum key_type {
     K_INDEX,   /* space-separated file names */
     K_USER,    /* user name */
     K_TYPE,    /* a media type */
+    K_TEXT,    /* a header value; may be empty */
 };
 
 struct key_def {
@@ -55,6 +57,8 @@ static const struct key_def keys[] = {
     {"server", "docroot", K_PATH, 0, 0, "/var/www/minihttpd", F(docroot)},
     {"server", "index", K_INDEX, 0, 0, "index.html", F(index)},
     {"server", "autoindex", K_BOOL, 0, 0, "off", F(autoindex)},
+    {"server", "hide_dotfiles", K_BOOL, 0, 0, "on", F(hide_dotfiles)},
+    {"server", "cache_control", K_TEXT, 0, 0, "", F(cache_control)},
     {"server", "workers", K_WORKERS, 1, MH_WORKERS_MAX, "auto", F(workers)},
     {"server", "user", K_USER, 0, 0, "", F(user)},
     {"server", "pid_file", K_PATH, 0, 0, "/run/minihttpd.pid", F(pid_file)},
@@ -75,9 +79,10 @@ static const struct key_def keys[] = {
 /* Parsing state: the config being built and where each key was set. */
 struct loader {
     struct mh_config *cfg;
-    const char *file;     /* name used in messages */
-    unsigned line[NKEYS]; /* 0: default; else the line that set it */
-    bool from_cli[NKEYS]; /* set by a command-line override */
+    const char *file;                        /* name used in messages */
+    unsigned line[NKEYS];                    /* 0: default; else the line that set it */
+    bool from_cli[NKEYS];                    /* set by a command-line override */
+    unsigned error_line[MH_ERROR_PAGES_MAX]; /* where each [errors] page was set */
     struct mh_error *err;
 };
 
@@ -106,7 +111,17 @@ static const struct key_def *find_key(const char *section, const char *key, size
 
 static bool known_section(const char *s)
 {
-    return !strcmp(s, "server") || !strcmp(s, "log") || !strcmp(s, "mime");
+    return !strcmp(s, "server") || !strcmp(s, "log") || !strcmp(s, "mime") ||
+           !strcmp(s, "errors") || !strcmp(s, "headers");
+}
+
+/* A value that can go into a header: printable ASCII and tabs only. */
+static bool header_text(const char *v)
+{
+    for (; *v; v++)
+        if (((unsigned char)*v < 0x20 && *v != '\t') || (unsigned char)*v >= 0x7f)
+            return false;
+    return true;
 }
 
 /* Parse a decimal in [min, max] with no sign, no blanks and no overflow. */
@@ -235,6 +250,12 @@ static bool set_value(struct mh_config *cfg, const struct key_def *k, const char
             return false;
         }
         return true;
+    case K_TEXT:
+        if (!header_text(v) || !copy_str(field, k->size, v)) {
+            *why = "must be printable ASCII text of at most 1023 bytes";
+            return false;
+        }
+        return true;
     case K_TYPE:
         if (!strchr(v, '/') || !copy_str(field, k->size, v)) {
             *why = "must be a media type like application/octet-stream";
@@ -268,6 +289,104 @@ static int on_mime_override(struct loader *ld, const char *key, const char *valu
     return 0;
 }
 
+/* [errors]  404 = /404.html */
+static int on_error_page(struct loader *ld, const char *key, const char *value,
+                         unsigned line)
+{
+    struct mh_config *cfg = ld->cfg;
+    unsigned status;
+    if (!parse_uint(key, 400, 599, &status)) {
+        set_err(ld->err,
+                "%s:%u: [errors] keys are HTTP statuses from 400 to 599, not \"%s\"",
+                ld->file, line, key);
+        return 1;
+    }
+    if (config_error_page(cfg, (int)status)) {
+        set_err(ld->err, "%s:%u: duplicate key \"%s\" in [errors]", ld->file, line,
+                key);
+        return 1;
+    }
+    if (cfg->n_error_pages == MH_ERROR_PAGES_MAX) {
+        set_err(ld->err, "%s:%u: too many [errors] pages", ld->file, line);
+        return 1;
+    }
+    struct mh_error_page *p = &cfg->error_pages[cfg->n_error_pages];
+    struct path_out out = {.buf = p->path, .cap = sizeof(p->path)};
+    if (path_resolve(value, strlen(value), &out) != PATH_OK || out.trailing_slash) {
+        set_err(ld->err,
+                "%s:%u: %s = \"%s\": must be a file path inside the docroot, "
+                "like /404.html",
+                ld->file, line, key, value);
+        return 1;
+    }
+    p->status = status;
+    cfg->n_error_pages++;
+    ld->error_line[cfg->n_error_pages - 1] = line;
+    return 0;
+}
+
+/* Headers the server sets itself: [headers] may not replace them. */
+static bool managed_header(const char *name)
+{
+    static const char *const managed[] = {
+        "Content-Length",
+        "Content-Type",
+        "Content-Encoding",
+        "Content-Range",
+        "Transfer-Encoding",
+        "Connection",
+        "Keep-Alive",
+        "Date",
+        "Server",
+        "ETag",
+        "Last-Modified",
+        "Accept-Ranges",
+        "Vary",
+        "Location",
+        "Allow",
+        "Cache-Control",
+    };
+    for (size_t i = 0; i < sizeof(managed) / sizeof(managed[0]); i++)
+        if (!strcasecmp(name, managed[i]))
+            return true;
+    return false;
+}
+
+/* [headers]  Content-Security-Policy = default-src 'self' */
+static int on_header(struct loader *ld, const char *key, const char *value,
+                     unsigned line)
+{
+    struct mh_config *cfg = ld->cfg;
+    for (unsigned i = 0; i < cfg->n_headers; i++)
+        if (!strcasecmp(cfg->headers[i].name, key)) {
+            set_err(ld->err, "%s:%u: duplicate header \"%s\" in [headers]", ld->file,
+                    line, key);
+            return 1;
+        }
+    if (managed_header(key)) {
+        set_err(ld->err, "%s:%u: %s is set by minihttpd itself%s", ld->file, line, key,
+                strcasecmp(key, "Cache-Control") ? ""
+                                                 : "; use cache_control in [server]");
+        return 1;
+    }
+    if (cfg->n_headers == MH_EXTRA_HEADERS_MAX) {
+        set_err(ld->err, "%s:%u: too many [headers] lines", ld->file, line);
+        return 1;
+    }
+    struct mh_header *h = &cfg->headers[cfg->n_headers];
+    if (!*value || !header_text(value) ||
+        !copy_str(h->value, sizeof(h->value), value)) {
+        set_err(ld->err,
+                "%s:%u: %s: the value must be non-empty printable ASCII of at "
+                "most %d bytes",
+                ld->file, line, key, MH_HEADER_VALUE_MAX - 1);
+        return 1;
+    }
+    copy_str(h->name, sizeof(h->name), key);
+    cfg->n_headers++;
+    return 0;
+}
+
 static int on_key(void *ctx, const char *section, const char *key, const char *value,
                   unsigned line)
 {
@@ -281,6 +400,10 @@ static int on_key(void *ctx, const char *section, const char *key, const char *v
         set_err(ld->err, "%s:%u: unknown section [%s]", ld->file, line, section);
         return 1;
     }
+    if (!strcmp(section, "errors"))
+        return on_error_page(ld, key, value, line);
+    if (!strcmp(section, "headers"))
+        return on_header(ld, key, value, line);
     const struct key_def *k = find_key(section, key, &idx);
     if (!k && !strcmp(section, "mime"))
         return on_mime_override(ld, key, value, line);
@@ -428,6 +551,25 @@ static bool check_docroot(struct loader *ld)
     return true;
 }
 
+/* Each [errors] page must be a regular file inside the docroot. */
+static bool check_error_pages(struct loader *ld)
+{
+    const struct mh_config *cfg = ld->cfg;
+    for (unsigned i = 0; i < cfg->n_error_pages; i++) {
+        char full[MH_FS_PATH_MAX + MH_ERROR_PAGE_PATH_MAX];
+        struct stat st;
+        const struct mh_error_page *p = &cfg->error_pages[i];
+        snprintf(full, sizeof(full), "%s%s", cfg->docroot, p->path);
+        int r = stat(full, &st);
+        if (r != 0 || !S_ISREG(st.st_mode)) {
+            set_err(ld->err, "%s:%u: %u = %s: %s", ld->file, ld->error_line[i],
+                    p->status, p->path, r ? strerror(errno) : "not a regular file");
+            return false;
+        }
+    }
+    return true;
+}
+
 /* A log file can be used when it opens for appending, or when it does not
  * exist and its directory (or, for a missing directory, the parent that
  * start-up creates it in) is writable. */
@@ -534,7 +676,7 @@ struct mh_config *config_load(const char *path, const struct mh_overrides *ov,
               apply_override(&ld, "docroot", ov ? ov->docroot : NULL, "-r") &&
               apply_override(&ld, "port", ov ? ov->port : NULL, "-p") &&
               apply_override(&ld, "listen", ov ? ov->listen : NULL, "-l") &&
-              check_docroot(&ld) &&
+              check_docroot(&ld) && check_error_pages(&ld) &&
               check_log(&ld, "access_log", cfg->access_log, sizeof(cfg->access_log)) &&
               check_log(&ld, "error_log", cfg->error_log, sizeof(cfg->error_log)) &&
               absolutize(cfg->pid_file, sizeof(cfg->pid_file)) &&
@@ -565,6 +707,14 @@ const char *config_mime_lookup(const struct mh_config *cfg, const char *ext, siz
 {
     const char *t = mimetab_lookup(&cfg->overrides, ext, len);
     return t ? t : mimetab_lookup(&cfg->types, ext, len);
+}
+
+const char *config_error_page(const struct mh_config *cfg, int status)
+{
+    for (unsigned i = 0; i < cfg->n_error_pages; i++)
+        if ((int)cfg->error_pages[i].status == status)
+            return cfg->error_pages[i].path;
+    return NULL;
 }
 
 int config_check_user(const struct mh_config *cfg, struct mh_error *err)

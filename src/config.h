@@ -24,6 +24,16 @@ struct mh_overrides {
     const char *listen;  /* -l */
 };
 
+struct mh_error_page {
+    unsigned status;                   /* 400..599 */
+    char path[MH_ERROR_PAGE_PATH_MAX]; /* normalised, inside the docroot */
+};
+
+struct mh_header {
+    char name[MH_CONFIG_NAME_MAX];
+    char value[MH_HEADER_VALUE_MAX];
+};
+
 struct mh_config {
     char source[MH_FS_PATH_MAX]; /* the file read; "" when built-in defaults */
     char listen[MH_LISTEN_MAX];
@@ -32,18 +42,24 @@ struct mh_config {
     char index[MH_INDEX_NAMES_MAX][MH_INDEX_NAME_MAX + 1];
     unsigned n_index;
     bool autoindex;
-    unsigned workers;              /* 0: auto, one per CPU */
-    char user[MH_USER_MAX];        /* "" : no privilege drop */
-    unsigned user_line;            /* where user was set, for errors */
-    char pid_file[MH_FS_PATH_MAX]; /* absolute */
-    unsigned keepalive_timeout;    /* seconds */
-    unsigned request_timeout;      /* seconds */
-    unsigned send_timeout;         /* seconds */
+    bool hide_dotfiles;                      /* 404 for /.x, except /.well-known */
+    char cache_control[MH_HEADER_VALUE_MAX]; /* "" : no Cache-Control */
+    unsigned workers;                        /* 0: auto, one per CPU */
+    char user[MH_USER_MAX];                  /* "" : no privilege drop */
+    unsigned user_line;                      /* where user was set, for errors */
+    char pid_file[MH_FS_PATH_MAX];           /* absolute */
+    unsigned keepalive_timeout;              /* seconds */
+    unsigned request_timeout;                /* seconds */
+    unsigned send_timeout;                   /* seconds */
     unsigned max_connections;
     char access_log[MH_FS_PATH_MAX]; /* absolute path, "-" or "off" */
     char error_log[MH_FS_PATH_MAX];  /* absolute path or "-" */
     char types_file[MH_FS_PATH_MAX];
     char default_type[MH_MIME_TYPE_MAX];
+    struct mh_error_page error_pages[MH_ERROR_PAGES_MAX]; /* [errors] */
+    unsigned n_error_pages;
+    struct mh_header headers[MH_EXTRA_HEADERS_MAX]; /* [headers] */
+    unsigned n_headers;
     struct mimetab types;     /* from types_file */
     struct mimetab overrides; /* from [mime] extension keys */
 };
@@ -64,6 +80,9 @@ const char *config_name(const struct mh_config *cfg);
  * or NULL when the extension is unknown. */
 const char *config_mime_lookup(const struct mh_config *cfg, const char *ext,
                                size_t len);
+
+/* The [errors] page for a status, or NULL. */
+const char *config_error_page(const struct mh_config *cfg, int status);
 
 /* Resolve cfg->user: 0 when unset or found, -1 with "FILE:LINE: ..." in err. */
 int config_check_user(const struct mh_config *cfg, struct mh_error *err);

@@ -149,7 +149,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-enum http_status docroot_list(int dir, struct dirlist *out)
+enum http_status docroot_list(int dir, int hide_dot, struct dirlist *out)
 {
     size_t cap = 0, names_len = 0, names_cap = 0;
     size_t *offs = NULL; /* name offsets; pointers are fixed up at the end */
@@ -165,7 +165,8 @@ enum http_status docroot_list(int dir, struct dirlist *out)
     enum http_status st = HTTP_STATUS_OK;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+            (hide_dot && de->d_name[0] == '.'))
             continue;
         struct stat sb;
         if (fstatat(dirfd(d), de->d_name, &sb, 0) != 0)

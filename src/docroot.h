@@ -34,9 +34,10 @@ struct dirlist {
     char *names;
 };
 
-/* Read the directory open as dirfd (not consumed); skips "." and "..".
- * Returns 200, 500 (more than MH_AUTOINDEX_ENTRIES_MAX) or an errno status. */
-enum http_status docroot_list(int dirfd, struct dirlist *out);
+/* Read the directory open as dirfd (not consumed); skips "." and "..", and
+ * with hide_dot every name that starts with '.'.  Returns 200, 500 (more
+ * than MH_AUTOINDEX_ENTRIES_MAX) or an errno status. */
+enum http_status docroot_list(int dirfd, int hide_dot, struct dirlist *out);
 void docroot_list_free(struct dirlist *l);
 
 #endif

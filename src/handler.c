@@ -15,19 +15,23 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/http_struct.h>
+#include <event2/keyvalq_struct.h>
 
 #include "autoindex.h"
 #include "bounds.h"
 #include "buf.h"
 #include "docroot.h"
+#include "encoding.h"
 #include "log.h"
 #include "path.h"
+#include "range.h"
 #include "status.h"
 
 #ifndef MH_VERSION
@@ -90,7 +94,7 @@ static void finish(struct handler_ctx *h, struct evhttp_request *req, int status
         accesslog_add(h->log, &r);
 }
 
-/* Headers every response carries. */
+/* Headers every response carries, the [headers] of the config among them. */
 static void add_common(struct handler_ctx *h, struct evhttp_request *req)
 {
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
@@ -100,17 +104,19 @@ static void add_common(struct handler_ctx *h, struct evhttp_request *req)
     evhttp_add_header(out, "Date", h->date);
     evhttp_add_header(out, "Server", "minihttpd/" MH_VERSION);
     evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+    for (unsigned i = 0; i < h->cfg->n_headers; i++)
+        evhttp_add_header(out, h->cfg->headers[i].name, h->cfg->headers[i].value);
     if (h->stopping)
         evhttp_add_header(out, "Connection", "close");
 }
 
-static void set_length(struct evhttp_request *req, uint64_t len)
+static void add_number(struct evhttp_request *req, const char *name, uint64_t v)
 {
     char num[24];
     struct buf b;
     buf_init(&b, num, sizeof(num));
-    buf_putu(&b, len, 1);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Length", num);
+    buf_putu(&b, v, 1);
+    evhttp_add_header(evhttp_request_get_output_headers(req), name, num);
 }
 
 /* Send a body held in memory (error pages, listings).  `release` frees it
@@ -122,7 +128,7 @@ static void send_memory(struct handler_ctx *h, struct evhttp_request *req, int s
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
     add_common(h, req);
     evhttp_add_header(out, "Content-Type", type);
-    set_length(req, len);
+    add_number(req, "Content-Length", len);
     bool body_sent = !is_head(req) && len > 0;
     if (body_sent)
         evbuffer_add_reference(evhttp_request_get_output_buffer(req), body, len,
@@ -133,7 +139,59 @@ static void send_memory(struct handler_ctx *h, struct evhttp_request *req, int s
     finish(h, req, status, body_sent ? (int64_t)len : 0);
 }
 
-static void send_status(struct handler_ctx *h, struct evhttp_request *req, int status)
+/* While a file body is sent, the idle (read) timeout is replaced by a send
+ * timeout, so a long download to a slow but steady reader is not cut
+ * (libevent#715); the idle timeout comes back when the response is done. */
+static void on_send_complete(struct evhttp_request *req, void *arg)
+{
+    struct handler_ctx *h = arg;
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    struct timeval idle_tv = {.tv_sec = h->cfg->keepalive_timeout};
+    bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon), &idle_tv,
+                             &idle_tv);
+}
+
+/* Send [offset, offset + len) of fd as the body, with the headers already
+ * set by the caller; takes ownership of fd.  The file goes to the
+ * connection's own output buffer, which libevent drains with sendfile(). */
+static void send_file_body(struct handler_ctx *h, struct evhttp_request *req,
+                           int status, int fd, uint64_t offset, uint64_t len,
+                           const char *name)
+{
+    add_common(h, req);
+    add_number(req, "Content-Length", len);
+    if (is_head(req) || len == 0) {
+        close(fd);
+        evhttp_send_reply(req, status, status_reason(status), NULL);
+        finish(h, req, status, 0);
+        return;
+    }
+    struct evbuffer_file_segment *seg = evbuffer_file_segment_new(
+        fd, (ev_off_t)offset, (ev_off_t)len, EVBUF_FS_CLOSE_ON_FREE);
+    if (!seg) {
+        close(fd);
+        log_msg(MH_LOG_ERROR, "cannot queue %s: %s", name, strerror(errno));
+        evhttp_clear_headers(evhttp_request_get_output_headers(req));
+        send_memory(h, req, HTTP_STATUS_INTERNAL, "text/html; charset=utf-8",
+                    status_page(HTTP_STATUS_INTERNAL, &len), len, NULL);
+        return;
+    }
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+    struct timeval send_tv = {.tv_sec = h->cfg->send_timeout};
+    bufferevent_set_timeouts(bev, NULL, &send_tv);
+    evhttp_request_set_on_complete_cb(req, on_send_complete, h);
+    evhttp_send_reply_start(req, status, status_reason(status));
+    int added =
+        evbuffer_add_file_segment(bufferevent_get_output(bev), seg, 0, (ev_off_t)len);
+    evbuffer_file_segment_free(seg); /* the buffer holds its own reference */
+    if (added != 0)
+        log_msg(MH_LOG_ERROR, "cannot send %s: %s", name, strerror(errno));
+    evhttp_send_reply_end(req);
+    finish(h, req, status, added == 0 ? (int64_t)len : 0);
+}
+
+static void send_builtin(struct handler_ctx *h, struct evhttp_request *req, int status)
 {
     size_t len = 0;
     const char *page = status_page(status, &len);
@@ -145,11 +203,37 @@ static void send_status(struct handler_ctx *h, struct evhttp_request *req, int s
     send_memory(h, req, status, "text/html; charset=utf-8", page, len, NULL);
 }
 
+/* An error: the [errors] page for it when there is one, else the built-in
+ * page.  Headers the caller added (Allow, Content-Range) are kept. */
+static void send_status(struct handler_ctx *h, struct evhttp_request *req, int status)
+{
+    const char *page = config_error_page(h->cfg, status);
+    int fd;
+    struct stat st;
+    if (page) {
+        enum http_status s = docroot_open(h->rootfd, page + 1, &fd, &st);
+        if (s == HTTP_STATUS_OK && S_ISREG(st.st_mode)) {
+            const char *type = mime_type(h->mime, h->cfg, page, strlen(page), fd, &st);
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                              type);
+            send_file_body(h, req, status, fd, 0, (uint64_t)st.st_size, page);
+            return;
+        }
+        if (s == HTTP_STATUS_OK)
+            close(fd);
+        log_msg(MH_LOG_ERROR,
+                "error page %s for %d cannot be served (%d); sending the "
+                "built-in page",
+                page, status, s == 200 ? 403 : (int)s);
+    }
+    send_builtin(h, req, status);
+}
+
 /* 301 to the same path with a '/' added, query kept. */
 static void redirect_slash(struct handler_ctx *h, struct evhttp_request *req,
                            const char *raw_path, size_t raw_len, const char *query)
 {
-    char loc[MH_HEADERS_MAX + 2];
+    char loc[MH_REQUEST_LINE_MAX + 2];
     struct buf b;
     buf_init(&b, loc, sizeof(loc));
     buf_append(&b, raw_path, raw_len);
@@ -166,86 +250,131 @@ static void redirect_slash(struct handler_ctx *h, struct evhttp_request *req,
     send_status(h, req, HTTP_STATUS_MOVED);
 }
 
-/* A file response is in flight: count it and, while it is sent, replace the
- * idle (read) timeout with a send timeout, so a long download to a slow but
- * steady reader is not cut (libevent#715). */
-static void on_send_complete(struct evhttp_request *req, void *arg);
-static void on_close_while_sending(struct evhttp_connection *evcon, void *arg);
+/* A representation of a file: the file itself or a precompressed sibling. */
+struct rep {
+    int fd;
+    struct stat st;
+    const char *encoding; /* NULL, "gzip" or "br" */
+};
 
-static void begin_send(struct handler_ctx *h, struct evhttp_request *req)
+/* Open name + suffix when it is a regular file not older than the original. */
+static int open_sidecar(struct handler_ctx *h, const char *name, size_t len,
+                        const char *suffix, const struct stat *orig, struct rep *out)
 {
-    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
-    struct timeval send_tv = {.tv_sec = h->cfg->send_timeout};
-    h->inflight++;
-    evhttp_request_set_on_complete_cb(req, on_send_complete, h);
-    evhttp_connection_set_closecb(evcon, on_close_while_sending, h);
-    bufferevent_set_timeouts(bev, NULL, &send_tv);
+    char rel[MH_URL_PATH_MAX + 4];
+    struct buf b;
+    buf_init(&b, rel, sizeof(rel));
+    buf_append(&b, name + 1, len - 1);
+    buf_puts(&b, suffix);
+    if (b.overflow ||
+        docroot_open(h->rootfd, rel, &out->fd, &out->st) != HTTP_STATUS_OK)
+        return 0;
+    const struct timespec *a = &out->st.st_mtim, *o = &orig->st_mtim;
+    if (S_ISREG(out->st.st_mode) &&
+        (a->tv_sec > o->tv_sec || (a->tv_sec == o->tv_sec && a->tv_nsec >= o->tv_nsec)))
+        return 1;
+    close(out->fd);
+    return 0;
 }
 
-static void on_send_complete(struct evhttp_request *req, void *arg)
+/* Pick FILE.br or FILE.gz over FILE when the client accepts it.  Returns 1
+ * when a fresh sidecar exists at all: the response then varies by
+ * Accept-Encoding, whichever representation is sent. */
+static int choose_sidecar(struct handler_ctx *h, struct evhttp_request *req,
+                          const char *name, size_t len, struct rep *rep)
 {
-    struct handler_ctx *h = arg;
-    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    struct timeval idle_tv = {.tv_sec = h->cfg->keepalive_timeout};
-    h->inflight--;
-    evhttp_connection_set_closecb(evcon, NULL, NULL);
-    bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon), &idle_tv,
-                             &idle_tv);
+    static const struct {
+        const char *suffix, *coding;
+        unsigned bit;
+    } sidecars[] = {{".br", "br", ENC_BR}, {".gz", "gzip", ENC_GZIP}};
+    const char *ae =
+        evhttp_find_header(evhttp_request_get_input_headers(req), "Accept-Encoding");
+    unsigned accepted = ae ? accept_encoding_parse(ae, strlen(ae)) : 0;
+    int vary = 0;
+    for (size_t i = 0; i < sizeof(sidecars) / sizeof(sidecars[0]); i++) {
+        struct rep side;
+        if (!open_sidecar(h, name, len, sidecars[i].suffix, &rep->st, &side))
+            continue;
+        vary = 1;
+        if (!(accepted & sidecars[i].bit) || rep->encoding) {
+            close(side.fd);
+            continue;
+        }
+        close(rep->fd);
+        *rep = side;
+        rep->encoding = sidecars[i].coding;
+    }
+    return vary;
 }
 
-static void on_close_while_sending(struct evhttp_connection *evcon, void *arg)
-{
-    struct handler_ctx *h = arg;
-    (void)evcon;
-    h->inflight--; /* the client went away before the body was sent */
-}
-
-/* Serve an open regular file; takes ownership of fd. */
+/* Serve an open regular file; takes ownership of fd.  The representation
+ * actually sent (the file or its .br/.gz) is what validators and ranges
+ * apply to. */
 static void serve_file(struct handler_ctx *h, struct evhttp_request *req, int fd,
                        const struct stat *st, const char *name, size_t name_len)
 {
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-    char etag[ETAG_LEN], lastmod[HTTPDATE_LEN];
     const char *type = mime_type(h->mime, h->cfg, name, name_len, fd, st);
-    uint64_t size = (uint64_t)st->st_size;
+    struct rep rep = {.fd = fd, .st = *st};
+    char etag[ETAG_LEN], lastmod[HTTPDATE_LEN];
 
-    etag_format((uint64_t)st->st_ino, size, (int64_t)st->st_mtim.tv_sec,
-                st->st_mtim.tv_nsec, etag);
-    add_common(h, req);
     evhttp_add_header(out, "Content-Type", type);
-    set_length(req, size);
-    if (httpdate_format(st->st_mtime, lastmod) == 0)
-        evhttp_add_header(out, "Last-Modified", lastmod);
+    if (choose_sidecar(h, req, name, name_len, &rep))
+        evhttp_add_header(out, "Vary", "Accept-Encoding");
+    if (rep.encoding)
+        evhttp_add_header(out, "Content-Encoding", rep.encoding);
+    etag_format((uint64_t)rep.st.st_ino, (uint64_t)rep.st.st_size,
+                (int64_t)rep.st.st_mtim.tv_sec, rep.st.st_mtim.tv_nsec, etag);
     evhttp_add_header(out, "ETag", etag);
+    if (httpdate_format(rep.st.st_mtime, lastmod) == 0)
+        evhttp_add_header(out, "Last-Modified", lastmod);
+    if (h->cfg->cache_control[0])
+        evhttp_add_header(out, "Cache-Control", h->cfg->cache_control);
     evhttp_add_header(out, "Accept-Ranges", "bytes");
 
-    if (is_head(req) || size == 0) {
-        close(fd);
-        evhttp_send_reply(req, HTTP_STATUS_OK, "OK", NULL);
-        finish(h, req, HTTP_STATUS_OK, 0);
+    if (precond_evaluate(evhttp_find_header(in, "If-None-Match"),
+                         evhttp_find_header(in, "If-Modified-Since"), etag,
+                         rep.st.st_mtime) == PRECOND_NOT_MODIFIED) {
+        close(rep.fd);
+        evhttp_remove_header(out, "Content-Type");
+        add_common(h, req);
+        evhttp_send_reply(req, HTTP_STATUS_NOT_MODIFIED, "Not Modified", NULL);
+        finish(h, req, HTTP_STATUS_NOT_MODIFIED, 0);
         return;
     }
-    struct evbuffer_file_segment *seg =
-        evbuffer_file_segment_new(fd, 0, (ev_off_t)size, EVBUF_FS_CLOSE_ON_FREE);
-    if (!seg) {
-        close(fd);
-        log_msg(MH_LOG_ERROR, "cannot queue %s: %s", name, strerror(errno));
-        evhttp_clear_headers(out);
-        send_status(h, req, HTTP_STATUS_INTERNAL);
-        return;
+
+    uint64_t size = (uint64_t)rep.st.st_size, first = 0, last = size ? size - 1 : 0;
+    int status = HTTP_STATUS_OK;
+    const char *range = evhttp_find_header(in, "Range");
+    if (range && !is_head(req) &&
+        precond_if_range(evhttp_find_header(in, "If-Range"), etag, rep.st.st_mtime)) {
+        char cr[64];
+        struct buf b;
+        buf_init(&b, cr, sizeof(cr));
+        switch (range_parse(range, strlen(range), size, &first, &last)) {
+        case RANGE_UNSATISFIABLE:
+            close(rep.fd);
+            buf_puts(&b, "bytes */");
+            buf_putu(&b, size, 1);
+            evhttp_add_header(out, "Content-Range", cr);
+            send_status(h, req, HTTP_STATUS_RANGE);
+            return;
+        case RANGE_PARTIAL:
+            status = HTTP_STATUS_PARTIAL;
+            buf_puts(&b, "bytes ");
+            buf_putu(&b, first, 1);
+            buf_putc(&b, '-');
+            buf_putu(&b, last, 1);
+            buf_putc(&b, '/');
+            buf_putu(&b, size, 1);
+            evhttp_add_header(out, "Content-Range", cr);
+            break;
+        case RANGE_FULL:
+            break;
+        }
     }
-    begin_send(h, req);
-    evhttp_send_reply_start(req, HTTP_STATUS_OK, "OK");
-    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    struct evbuffer *sock =
-        bufferevent_get_output(evhttp_connection_get_bufferevent(evcon));
-    int added = evbuffer_add_file_segment(sock, seg, 0, (ev_off_t)size);
-    evbuffer_file_segment_free(seg); /* the buffer holds its own reference */
-    if (added != 0)
-        log_msg(MH_LOG_ERROR, "cannot send %s: %s", name, strerror(errno));
-    evhttp_send_reply_end(req);
-    finish(h, req, HTTP_STATUS_OK, added == 0 ? (int64_t)size : 0);
+    send_file_body(h, req, status, rep.fd, first, size ? last - first + 1 : 0, name);
 }
 
 static void release_listing(const void *data, size_t len, void *arg)
@@ -259,7 +388,7 @@ static void serve_listing(struct handler_ctx *h, struct evhttp_request *req, int
                           const char *path)
 {
     struct dirlist l;
-    enum http_status st = docroot_list(dirfd, &l);
+    enum http_status st = docroot_list(dirfd, h->cfg->hide_dotfiles, &l);
     if (st != HTTP_STATUS_OK) {
         if (st == HTTP_STATUS_INTERNAL)
             log_msg(MH_LOG_ERROR, "cannot list %s: more than %d entries", path,
@@ -344,10 +473,37 @@ static const char *split_target(const char *target, size_t *path_len,
     return p;
 }
 
+/* The limits of bounds.h, checked on what evhttp has read: 0 when within,
+ * else the status to answer. */
+static int over_limit(struct evhttp_request *req)
+{
+    size_t line = strlen(method_name(evhttp_request_get_command(req))) + 1 +
+                  strlen(evhttp_request_get_uri(req)) + sizeof(" HTTP/1.1") - 1;
+    if (line > MH_REQUEST_LINE_MAX)
+        return HTTP_STATUS_URI_TOO_LONG;
+    size_t headers = 0;
+    struct evkeyval *kv;
+    TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
+    headers += strlen(kv->key) + 2 + strlen(kv->value) + 2;
+    if (headers > MH_HEADERS_MAX)
+        return HTTP_STATUS_HEADERS_TOO_LARGE;
+    if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > MH_REQUEST_BODY_MAX)
+        return HTTP_STATUS_TOO_LARGE;
+    return 0;
+}
+
 void handler_request(struct evhttp_request *req, void *arg)
 {
     struct handler_ctx *h = arg;
     enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+    int limit = over_limit(req);
+    if (limit) {
+        if (limit == HTTP_STATUS_TOO_LARGE) /* the body is not read: close */
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+                              "close");
+        send_status(h, req, limit);
+        return;
+    }
     if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
         send_status(h, req, HTTP_STATUS_METHOD_NOT_ALLOWED);
@@ -361,6 +517,10 @@ void handler_request(struct evhttp_request *req, void *arg)
     struct path_out p = {.buf = pathbuf, .cap = sizeof(pathbuf)};
     if (!raw || path_resolve(raw, raw_len, &p) != PATH_OK) {
         send_status(h, req, HTTP_STATUS_BAD_REQUEST);
+        return;
+    }
+    if (h->cfg->hide_dotfiles && path_is_hidden(p.buf, p.len)) { /* .git, .env */
+        send_status(h, req, HTTP_STATUS_NOT_FOUND);
         return;
     }
 

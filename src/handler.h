@@ -18,10 +18,9 @@ struct handler_ctx {
     const struct mh_config *cfg; /* the worker's current config */
     struct mime_ctx *mime;
     struct accesslog_writer *log;
-    int rootfd;        /* O_PATH fd of cfg->docroot, refreshed each second */
-    unsigned inflight; /* file responses still being sent */
-    bool stopping;     /* shutting down: answer with Connection: close */
-    time_t date_sec;   /* the second `date` was formatted for */
+    int rootfd;      /* O_PATH fd of cfg->docroot, refreshed each second */
+    bool stopping;   /* shutting down: answer with Connection: close */
+    time_t date_sec; /* the second `date` was formatted for */
     char date[HTTPDATE_LEN];
 };
 

@@ -112,6 +112,19 @@ const char *path_relative(const struct path_out *out)
     return out->len <= 1 ? "." : out->buf + 1;
 }
 
+int path_is_hidden(const char *path, size_t len)
+{
+    static const char wk[] = "/.well-known";
+    size_t i = 0;
+    if (len >= sizeof(wk) - 1 && !memcmp(path, wk, sizeof(wk) - 1) &&
+        (len == sizeof(wk) - 1 || path[sizeof(wk) - 1] == '/'))
+        i = sizeof(wk) - 1;
+    for (; i + 1 < len; i++)
+        if (path[i] == '/' && path[i + 1] == '.')
+            return 1;
+    return 0;
+}
+
 const char *path_extension(const char *path, size_t len, size_t *ext_len)
 {
     size_t i = len;

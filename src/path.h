@@ -36,6 +36,11 @@ enum path_result path_resolve(const char *raw, size_t len, struct path_out *out)
 /* The same path relative to the docroot: "a/b", or "." for "/". */
 const char *path_relative(const struct path_out *out);
 
+/* 1 when a segment of the normalised path starts with '.' (a dotfile or
+ * dot-directory such as .git), except a first segment ".well-known"
+ * (RFC 8615), which is public by design. */
+int path_is_hidden(const char *path, size_t len);
+
 /* The extension of the last segment (after its last '.', not a leading one)
  * and its length, or NULL when there is none. */
 const char *path_extension(const char *path, size_t len, size_t *ext_len);

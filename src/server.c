@@ -32,6 +32,7 @@
 #include <event2/thread.h>
 
 #include "accesslog.h"
+#include "conn.h"
 #include "docroot.h"
 #include "handler.h"
 #include "log.h"
@@ -51,6 +52,7 @@ struct worker {
     struct event_base *base;
     struct evhttp *http;
     struct evhttp_bound_socket *bound;
+    struct conn_table *conns;
     struct event *tick;  /* each second: flush the log, re-open the docroot */
     struct event *drain; /* while stopping: exit once idle or out of time */
     struct timespec stop_deadline;
@@ -170,6 +172,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
         w->alog.dropped = 0;
     }
     handler_tick(&w->h);
+    conn_table_tick(w->conns);
 }
 
 static void on_drain(evutil_socket_t fd, short what, void *arg)
@@ -179,10 +182,11 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (w->h.inflight == 0 || now.tv_sec >= w->stop_deadline.tv_sec) {
-        if (w->h.inflight)
+    unsigned busy = conn_table_busy(w->conns);
+    if (busy == 0 || now.tv_sec >= w->stop_deadline.tv_sec) {
+        if (busy)
             log_msg(MH_LOG_WARN, "worker %u: %u responses cut at shutdown", w->id,
-                    w->h.inflight);
+                    busy);
         event_base_loopbreak(w->base);
     }
 }
@@ -195,8 +199,10 @@ static void worker_stop(evutil_socket_t fd, short what, void *arg)
     struct timeval poll = {.tv_sec = 0, .tv_usec = MH_SHUTDOWN_POLL_MS * 1000};
     (void)fd;
     (void)what;
-    if (w->bound)
+    if (w->bound) {
+        conn_table_stop_accepting(w->conns);
         evhttp_del_accept_socket(w->http, w->bound);
+    }
     w->bound = NULL;
     w->h.stopping = true;
     clock_gettime(CLOCK_MONOTONIC, &w->stop_deadline);
@@ -222,6 +228,7 @@ static void worker_swap_config(evutil_socket_t fd, short what, void *arg)
         return;
     }
     evhttp_set_timeout(w->http, (int)next->cfg->keepalive_timeout);
+    conn_table_set_config(w->conns, next->cfg);
     cfg_release(w->cfg);
     w->cfg = next;
 }
@@ -229,14 +236,18 @@ static void worker_swap_config(evutil_socket_t fd, short what, void *arg)
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
+    conn_table_bind(w->conns);
     event_base_dispatch(w->base);
     evhttp_free(w->http); /* closes every connection still open */
     w->http = NULL;
+    conn_table_free(w->conns);
+    w->conns = NULL;
     accesslog_flush(&w->alog);
     return NULL;
 }
 
-static int worker_init(struct worker *w, int listen_fd, struct mh_error *err)
+static int worker_init(struct worker *w, int listen_fd, unsigned per_worker_max,
+                       struct mh_error *err)
 {
     const struct mh_config *cfg = w->cfg->cfg;
     struct timeval sec = {.tv_sec = MH_LOG_FLUSH_SEC};
@@ -266,13 +277,17 @@ static int worker_init(struct worker *w, int listen_fd, struct mh_error *err)
                      EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
                      EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
     evhttp_set_default_content_type(w->http, NULL);
-    evhttp_set_max_headers_size(w->http, MH_HEADERS_MAX);
-    evhttp_set_max_body_size(w->http, MH_REQUEST_BODY_MAX);
+    /* the handler answers 414/431/413 below these, evhttp itself above */
+    evhttp_set_max_headers_size(w->http, MH_HEADERS_HARD_MAX);
+    evhttp_set_max_body_size(w->http, MH_REQUEST_BODY_HARD_MAX);
     evhttp_set_timeout(w->http, (int)cfg->keepalive_timeout);
     evhttp_set_gencb(w->http, handler_request, &w->h);
     w->bound = evhttp_accept_socket_with_handle(w->http, listen_fd);
+    w->conns = w->bound ? conn_table_new(w->base, w->http, w->bound, per_worker_max,
+                                         cfg, &w->alog)
+                        : NULL;
     w->tick = event_new(w->base, -1, EV_PERSIST, on_tick, w);
-    if (!w->bound || !w->tick || event_add(w->tick, &sec) != 0) {
+    if (!w->bound || !w->conns || !w->tick || event_add(w->tick, &sec) != 0) {
         snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot listen in worker %u",
                  w->id);
         if (!w->bound)
@@ -288,6 +303,7 @@ static void worker_free(struct worker *w)
         return;
     if (w->http)
         evhttp_free(w->http);
+    conn_table_free(w->conns);
     if (w->tick)
         event_free(w->tick);
     if (w->drain)
@@ -463,7 +479,9 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
         atomic_init(&w->next_cfg, NULL);
         w->h.rootfd = -1;
         int fd = bind_socket(cfg, 1, err);
-        if (fd < 0 || worker_init(w, fd, err) != 0)
+        /* max_connections is shared evenly between the workers */
+        unsigned per_worker = (cfg->max_connections + s->nworkers - 1) / s->nworkers;
+        if (fd < 0 || worker_init(w, fd, per_worker, err) != 0)
             goto fail;
     }
     return s;

@@ -157,7 +157,7 @@ static void test_listing(void **state)
     int fd = open(root, O_RDONLY | O_DIRECTORY);
     assert_true(fd >= 0);
     struct dirlist l;
-    assert_int_equal(docroot_list(fd, &l), 200);
+    assert_int_equal(docroot_list(fd, 0, &l), 200);
     close(fd);
     /* index.html sub fifo in_link abs_out rel_out dir_out etc: all listed
      * but "." and ".." */

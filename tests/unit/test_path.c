@@ -1,7 +1,8 @@
 /* test_path.c - path.c: decoding and confinement of request paths.  A table
  * of hostile and benign paths with the expected result, normalised output and
  * trailing_slash flag; the PATH_TOO_LONG boundary at the output buffer size;
- * path_relative and path_extension. */
+ * path_relative and path_extension; path_is_hidden on normalised paths (a
+ * segment starting with '.', except /.well-known itself). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -264,6 +265,61 @@ static void test_extension_uses_len(void **state)
     assert_memory_equal(e, "txt", 3);
 }
 
+static void test_hidden(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path;
+        size_t len; /* 0: strlen(path) */
+        int want;
+    } hc[] = {
+        {"/", 0, 0},
+        {"/a/b", 0, 0},
+        {"/a/b.c", 0, 0},
+        {"/a.", 0, 0},
+        {"/a/b./c", 0, 0},
+        {"/index.html", 0, 0},
+        {"/.git", 0, 1},
+        {"/.git/config", 0, 1},
+        {"/.env", 0, 1},
+        {"/a/.env", 0, 1},
+        {"/a/b/.htaccess", 0, 1},
+        {"/a/.b/c", 0, 1},
+        {"/...", 0, 1},
+        {"/..a", 0, 1},
+        {"/.well-known", 0, 0},
+        {"/.well-known/acme-challenge/x", 0, 0},
+        {"/.well-known/security.txt", 0, 0},
+        {"/.well-known/a/b.c", 0, 0},
+        {"/.well-known/.secret", 0, 1},
+        {"/.well-known/a/.git", 0, 1},
+        {"/.well-knownx", 0, 1},
+        {"/.well-know", 0, 1},
+        {"/.well-known.bak", 0, 1},
+        {"/.Well-Known", 0, 1},
+        {"/a/.well-known", 0, 1},
+        {"/a/.well-known/x", 0, 1},
+        /* only len bytes count */
+        {"/ab/.git", 3, 0},
+        {"/ab/.git", 4, 0},
+        {"/ab/.git", 5, 1},
+        {"/.well-known/.x", 12, 0},
+        {"/.well-knownx", 5, 1},
+        {"/.git", 1, 0},
+    };
+    for (size_t i = 0; i < sizeof(hc) / sizeof(hc[0]); i++) {
+        size_t len = hc[i].len ? hc[i].len : strlen(hc[i].path);
+        char *p = malloc(len);
+        assert_non_null(p);
+        memcpy(p, hc[i].path, len); /* no NUL: ASan catches a read past len */
+        int r = path_is_hidden(p, len);
+        free(p);
+        if (r != hc[i].want)
+            print_error("\"%.*s\": %d, want %d\n", (int)len, hc[i].path, r, hc[i].want);
+        assert_int_equal(r, hc[i].want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_relative),
         cmocka_unit_test(test_extension),
         cmocka_unit_test(test_extension_uses_len),
+        cmocka_unit_test(test_hidden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
