@@ -21,8 +21,9 @@
  * evhttp does, and the connection's reader logs a 400 line for it. */
 #define MH_HEADERS_HARD_MAX      (64 * 1024)
 #define MH_REQUEST_BODY_HARD_MAX (64 * 1024)
-/* bytes: a decoded, normalised request path, "/" included (PATH_MAX). */
-#define MH_URL_PATH_MAX 4096
+/* bytes: a decoded, normalised request path, "/" included: never longer
+ * than the request line it came in.  (Past PATH_MAX the open fails: 404.) */
+#define MH_URL_PATH_MAX MH_REQUEST_LINE_MAX
 /* seconds: grace given to responses in flight after SIGTERM/SIGINT. */
 #define MH_SHUTDOWN_GRACE_SEC 5
 /* milliseconds: how often a stopping worker checks whether it is idle. */

@@ -75,14 +75,18 @@ size_t clf_format(const struct access_record *r, char *out, size_t cap)
     buf_puts(&b, " - - ");
     put_time(&b, r->when);
     buf_puts(&b, " \"");
-    put_field(&b, r->method, MH_LOG_SHORT_FIELD_MAX);
-    buf_putc(&b, ' ');
-    put_field(&b, r->target, MH_LOG_FIELD_MAX);
-    buf_puts(&b, " HTTP/");
-    buf_putu(&b, digit(r->http_major), 1);
-    buf_putc(&b, '.');
-    buf_putu(&b, digit(r->http_minor), 1);
-    buf_puts(&b, "\" ");
+    if (!r->method && !r->target) { /* a request never parsed */
+        buf_puts(&b, "-\" ");
+    } else {
+        put_field(&b, r->method, MH_LOG_SHORT_FIELD_MAX);
+        buf_putc(&b, ' ');
+        put_field(&b, r->target, MH_LOG_FIELD_MAX);
+        buf_puts(&b, " HTTP/");
+        buf_putu(&b, digit(r->http_major), 1);
+        buf_putc(&b, '.');
+        buf_putu(&b, digit(r->http_minor), 1);
+        buf_puts(&b, "\" ");
+    }
     buf_putu(&b, (uint64_t)(r->status > 0 && r->status < 1000 ? r->status : 0), 3);
     buf_putc(&b, ' ');
     if (r->bytes < 0)

@@ -12,7 +12,7 @@
 
 struct access_record {
     const char *client; /* peer address text */
-    const char *method; /* "GET" */
+    const char *method; /* "GET"; NULL with target NULL: logged "-" */
     const char *target; /* request target as received */
     int http_major, http_minor;
     int status;

@@ -53,6 +53,21 @@ static void test_fixed_record(void **state)
                 "\"GET /docs/index.html HTTP/1.1\" 200 5120 \"-\" \"curl/7.88.1\"\n");
 }
 
+/* A request that was never parsed (timed out, refused by the HTTP library)
+ * is logged with "-" as its request, as nginx does. */
+static void test_unparsed_request(void **state)
+{
+    (void)state;
+    struct access_record r = base();
+    r.method = NULL;
+    r.target = NULL;
+    r.status = 408;
+    r.bytes = 172;
+    r.user_agent = NULL;
+    expect_line(
+        &r, "127.0.0.1 - - [27/Nov/2026:22:47:06 +0000] \"-\" 408 172 \"-\" \"-\"\n");
+}
+
 static void test_dash_fields(void **state)
 {
     (void)state;
@@ -268,6 +283,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixed_record),
         cmocka_unit_test(test_dash_fields),
+        cmocka_unit_test(test_unparsed_request),
         cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_field_cut),
         cmocka_unit_test(test_field_exactly_max_is_whole),
