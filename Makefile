@@ -1,32 +1,52 @@
 # minihttpd - a thin wrapper around CMake.
 #
-#   make run    install missing build dependencies (as root), build, and serve
-#               www/ on http://localhost:8080 with the access log on stdout
-#   make test   build with AddressSanitizer + UBSan and run every test
-#   make clean  remove build/
+#   make run      install missing build dependencies (as root), build, and serve
+#                 www/ on http://localhost:8080 with the access log on stdout
+#   make test     build with AddressSanitizer + UBSan and run every test (as
+#                 root this includes building, installing and purging the .deb)
+#   make package  build build/minihttpd_VERSION_ARCH.deb from packaging/debian
+#   make clean    remove build/
 
 BUILD := build/release
 ASAN  := build/asan
 JOBS  ?= 2
 DEPS  := gcc make cmake pkg-config libevent-dev libmagic-dev libcmocka-dev \
          media-types curl python3
+# What building and testing the Debian package needs on top of DEPS.
+PKG_DEPS := debhelper dpkg-dev fakeroot lintian logrotate
+VERSION  := $(shell grep -o -m1 'minihttpd VERSION [0-9.]*' CMakeLists.txt | cut -d' ' -f3)
+PKG      := build/pkg
 
-.PHONY: all deps build run test clean format
+.PHONY: all deps pkg-deps build run test package clean format
 
 all: build
 
+# $(call missing,PACKAGES): the shell command listing those not installed.
+missing = for p in $(1); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	  done
+install = apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null
+
 # Install what is missing with apt-get when root; otherwise say what to install.
 deps:
-	@missing=$$(for p in $(DEPS); do \
-	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
-	  done); \
+	@missing=$$($(call missing,$(DEPS))); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:" $$missing; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	    $(call install,$$missing) || exit 1; \
 	  else \
 	    echo "missing packages:" $$missing; echo "run: sudo apt-get install" $$missing; exit 1; \
 	  fi; \
+	fi
+
+# The same for the packaging tools, as root only: without root the package
+# test skips, and `make package` says what is missing.
+pkg-deps: deps
+	@missing=$$($(call missing,$(PKG_DEPS))); \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing:" $$missing; \
+	  $(call install,$$missing) || exit 1; \
 	fi
 
 build: deps
@@ -37,11 +57,31 @@ build: deps
 run: build
 	./build/minihttpd -c conf/dev.conf
 
-test: deps
+test: deps pkg-deps
 	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DMH_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN) -j$(JOBS)
 	@cd $(ASAN) && { ctest -j$(JOBS) -V --timeout 300 > ctest.log 2>&1; rc=$$?; \
 	  python3 ../../tests/summarize.py ctest.log; exit $$rc; }
+
+# Build the .deb in a copy of the tree under $(PKG) (the source tree is never
+# written), then copy it to build/.  The changelog's version must be the
+# project's.
+package: pkg-deps
+	@missing=$$($(call missing,$(PKG_DEPS))); if [ -n "$$missing" ]; then \
+	  echo "missing packages:" $$missing; echo "run: sudo apt-get install" $$missing; exit 1; fi
+	@v=$$(dpkg-parsechangelog -l packaging/debian/changelog -S Version); \
+	if [ "$$v" != "$(VERSION)" ]; then \
+	  echo "packaging/debian/changelog is at $$v, CMakeLists.txt at $(VERSION)"; exit 1; fi
+	@rm -rf $(PKG) && mkdir -p $(PKG)/minihttpd-$(VERSION)
+	@tar -c --exclude=./build --exclude=./.git --exclude=__pycache__ . | \
+	  tar -x -C $(PKG)/minihttpd-$(VERSION)
+	@cp -R packaging/debian $(PKG)/minihttpd-$(VERSION)/debian
+	@echo "building the package (log: $(PKG)/build.log)"
+	@cd $(PKG)/minihttpd-$(VERSION) && \
+	  DEB_BUILD_OPTIONS="parallel=$(JOBS)" dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+	  { tail -n 40 ../build.log; exit 1; }
+	@rm -f build/minihttpd_*.deb && cp $(PKG)/minihttpd_$(VERSION)_*.deb build/
+	@ls build/minihttpd_$(VERSION)_*.deb
 
 format:
 	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h

@@ -1,22 +1,30 @@
-/* daemon.c - process-level chores: detach, pid file, privilege drop.
+/* daemon.c - process-level chores: detach, pid file, open-file limit,
+ * privilege drop.
  *
- * Owns: everything that changes the process's identity or its place in the
- * process tree.  Never calls exit(): the intermediate processes of the
- * double fork report back, and main.c exits. */
+ * Owns: everything that changes the process's identity, its limits or its
+ * place in the process tree.  Never calls exit(): the intermediate processes
+ * of the double fork report back, and main.c exits (the -t check's child
+ * leaves with _exit(), like any forked child that must not flush stdio). */
 #define _GNU_SOURCE
 #include "daemon.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "log.h"
 
 static int ready_fd = -1; /* the daemon's end of the pipe to the parent */
 
@@ -45,12 +53,17 @@ enum detach_result daemon_detach(struct mh_error *err)
             ;
         close(pfd[0]);
         waitpid(pid, NULL, 0);
-        if (n == 1)
+        if (n == 1 && c == '1')
             return DETACH_PARENT;
-        snprintf(err->msg, sizeof(err->msg), "minihttpd: the daemon failed to start");
+        if (n == 1) /* the daemon said why on our shared stderr */
+            err->msg[0] = '\0';
+        else
+            snprintf(err->msg, sizeof(err->msg),
+                     "minihttpd: the daemon exited during start-up");
         return DETACH_FAILED;
     }
     close(pfd[0]);
+    ready_fd = pfd[1]; /* from here a failure is reported with daemon_failed() */
     if (setsid() < 0) {
         err_errno(err, "setsid");
         return DETACH_FAILED;
@@ -62,9 +75,9 @@ enum detach_result daemon_detach(struct mh_error *err)
     }
     if (pid > 0) {
         close(pfd[1]);
+        ready_fd = -1;
         return DETACH_PARENT; /* the intermediate exits; the daemon lives on */
     }
-    ready_fd = pfd[1];
     if (chdir("/") != 0) {
         err_errno(err, "chdir /");
         return DETACH_FAILED;
@@ -96,10 +109,22 @@ void daemon_ready(void)
     ready_fd = -1;
 }
 
+/* --- the pid file --- */
+
+void daemon_failed(void)
+{
+    if (ready_fd < 0)
+        return;
+    while (write(ready_fd, "0", 1) < 0 && errno == EINTR)
+        ;
+    close(ready_fd);
+    ready_fd = -1;
+}
+
 static pid_t pidfile_read(const char *path)
 {
     char buf[32];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return 0;
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
@@ -107,37 +132,98 @@ static pid_t pidfile_read(const char *path)
     if (n <= 0)
         return 0;
     buf[n] = '\0';
-    long v = strtol(buf, NULL, 10);
-    return v > 0 ? (pid_t)v : 0;
+    char *end;
+    long v = strtol(buf, &end, 10);
+    return v > 0 && v <= INT_MAX && (*end == '\n' || *end == '\0') ? (pid_t)v : 0;
 }
 
-int pidfile_write(const char *path, struct mh_error *err)
+/* A process's command name from /proc ("" when it cannot be read). */
+static void proc_comm(const char *pid, char *out, size_t cap)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+    out[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, out, cap - 1);
+    close(fd);
+    out[n > 0 ? n : 0] = '\0';
+}
+
+/* Is pid alive and running the same program as we are?  A pid reused by
+ * another program after a crash counts as stale.  Without /proc, any live
+ * process counts. */
+static bool same_program_alive(pid_t pid)
+{
+    if (kill(pid, 0) != 0 && errno != EPERM)
+        return false;
+    char num[24], theirs[64], ours[64];
+    snprintf(num, sizeof(num), "%ld", (long)pid);
+    proc_comm(num, theirs, sizeof(theirs));
+    proc_comm("self", ours, sizeof(ours));
+    return !theirs[0] || !ours[0] || strcmp(theirs, ours) == 0;
+}
+
+int pidfile_check(const char *path, struct mh_error *err)
 {
     pid_t old = pidfile_read(path);
-    if (old > 0 && old != getpid() && (kill(old, 0) == 0 || errno == EPERM)) {
+    if (old > 0 && old != getpid() && same_program_alive(old)) {
         snprintf(err->msg, sizeof(err->msg),
-                 "minihttpd: %s: already running as pid %ld", path, (long)old);
+                 "minihttpd: already running as pid %ld (pid file %s)", (long)old,
+                 path);
         return -1;
     }
-    char tmp[MH_FS_PATH_MAX + 16], text[32];
-    int tn = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    return 0;
+}
+
+/* Create tmp holding our pid, mode 0644 whatever the umask. */
+static int write_tmp(const char *tmp, struct mh_error *err)
+{
+    char text[32];
     int n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
-    if (tn < 0 || (size_t)tn >= sizeof(tmp)) {
-        snprintf(err->msg, sizeof(err->msg), "minihttpd: %s: path too long", path);
-        return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    unlink(tmp); /* a leftover of a crashed start with our pid */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
         err_errno(err, tmp);
         return -1;
     }
-    ssize_t w = write(fd, text, (size_t)n);
-    int bad = (w != n) | (close(fd) != 0);
-    if (bad || rename(tmp, path) != 0) {
+    int bad = fchmod(fd, 0644) != 0 || write(fd, text, (size_t)n) != n;
+    if ((close(fd) != 0) | bad) {
+        err_errno(err, tmp);
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int pidfile_write(const char *path, struct mh_error *err)
+{
+    char tmp[MH_FS_PATH_MAX + 32];
+    int tn = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+    if (tn < 0 || (size_t)tn >= sizeof(tmp)) {
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: %s: path too long", path);
+        return -1;
+    }
+    if (write_tmp(tmp, err) != 0)
+        return -1;
+    /* link() never replaces: of two starts racing, one wins */
+    int rc = link(tmp, path);
+    if (rc != 0 && errno == EEXIST) {
+        if (pidfile_check(path, err) != 0) {
+            unlink(tmp);
+            return -1;
+        }
+        rc = rename(tmp, path); /* replace the stale file */
+    } else if (rc != 0 && (errno == EPERM || errno == EOPNOTSUPP)) {
+        rc = rename(tmp, path); /* a file system without hard links */
+    }
+    if (rc != 0) {
         err_errno(err, path);
         unlink(tmp);
         return -1;
     }
+    unlink(tmp); /* after link(); a no-op after rename() */
     return 0;
 }
 
@@ -147,25 +233,218 @@ void pidfile_remove(const char *path)
         unlink(path);
 }
 
-int drop_privileges(const struct mh_config *cfg, struct mh_error *err)
+/* --- the open-file limit --- */
+
+void daemon_raise_nofile(unsigned long want)
+{
+    struct rlimit old, rl;
+    if (getrlimit(RLIMIT_NOFILE, &old) != 0 || old.rlim_cur >= want)
+        return;
+    rl = old;
+    rl.rlim_cur = want;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
+        if (geteuid() == 0)
+            rl.rlim_max = want;
+        else
+            rl.rlim_cur = rl.rlim_max;
+    }
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) { /* above fs.nr_open: take the max */
+        rl = old;
+        rl.rlim_cur = old.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want)
+        log_msg(MH_LOG_NOTICE,
+                "open files limited to %lu, max_connections wants %lu: "
+                "raise LimitNOFILE= or ulimit -n",
+                (unsigned long)rl.rlim_cur, want);
+}
+
+/* --- acting as the configured user --- */
+
+#define MH_GROUPS_MAX 256
+
+static gid_t root_groups[MH_GROUPS_MAX];
+static int root_ngroups = -1; /* >= 0 while acting as the user for files */
+static uid_t root_fsuid;
+static gid_t root_fsgid;
+
+/* The user to switch to, or NULL (with err filled when unknown). */
+static const struct passwd *target_user(const struct mh_config *cfg,
+                                        struct mh_error *err)
 {
     if (geteuid() != 0 || !cfg->user[0])
-        return 0;
-    if (config_check_user(cfg, err) != 0)
-        return -1;
+        return NULL;
     struct passwd *pw = getpwnam(cfg->user);
-    if (!pw || initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-        setuid(pw->pw_uid) != 0) {
-        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot switch to user %s: %s",
-                 cfg->user, strerror(errno));
-        return -1;
+    if (!pw) {
+        config_check_user(cfg, err);
+        return NULL;
     }
-    if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
-        snprintf(err->msg, sizeof(err->msg),
-                 "minihttpd: could regain root after "
-                 "switching to %s; refusing to run",
+    return pw->pw_uid == 0 ? NULL : pw;
+}
+
+int daemon_files_as_user(const struct mh_config *cfg, struct mh_error *err)
+{
+    err->msg[0] = '\0';
+    const struct passwd *pw = target_user(cfg, err);
+    if (!pw)
+        return err->msg[0] ? -1 : 0;
+    gid_t groups[MH_GROUPS_MAX];
+    int n = MH_GROUPS_MAX;
+    if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0) {
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: user %s is in too many groups",
                  cfg->user);
         return -1;
     }
+    int saved = getgroups(MH_GROUPS_MAX, root_groups);
+    if (saved < 0 || setgroups((size_t)n, groups) != 0) {
+        err_errno(err, "setgroups");
+        return -1;
+    }
+    root_ngroups = saved;
+    root_fsgid = (gid_t)setfsgid(pw->pw_gid);
+    root_fsuid = (uid_t)setfsuid(pw->pw_uid);
     return 0;
+}
+
+void daemon_files_as_root(void)
+{
+    if (root_ngroups < 0)
+        return;
+    setfsuid(root_fsuid);
+    setfsgid(root_fsgid);
+    setgroups((size_t)root_ngroups, root_groups);
+    root_ngroups = -1;
+}
+
+/* --- dropping root --- */
+
+static int switch_user(const struct passwd *pw, struct mh_error *err)
+{
+    const char *name = pw->pw_name;
+    uid_t uid = pw->pw_uid;
+    gid_t gid = pw->pw_gid;
+    if (initgroups(name, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot switch to user %s: %s",
+                 name, strerror(errno));
+        return -1;
+    }
+    if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0 || setegid(0) == 0 ||
+        getuid() != uid || geteuid() != uid || getgid() != gid || getegid() != gid) {
+        snprintf(err->msg, sizeof(err->msg),
+                 "minihttpd: could regain root after switching to user %s; "
+                 "refusing to run",
+                 name);
+        return -1;
+    }
+    return 0;
+}
+
+/* A log path that is a file (not "-" or "off") must be writable by us;
+ * one not created yet needs a writable directory. */
+static int check_log_writable(const char *what, const char *path, const char *user,
+                              struct mh_error *err)
+{
+    if (path[0] != '/')
+        return 0;
+    char dir[MH_FS_PATH_MAX];
+    const char *target = path;
+    if (access(path, F_OK) != 0 && errno == ENOENT) {
+        snprintf(dir, sizeof(dir), "%s", path);
+        char *slash = strrchr(dir, '/');
+        *(slash == dir ? slash + 1 : slash) = '\0';
+        target = dir;
+    }
+    if (access(target, W_OK) == 0)
+        return 0;
+    snprintf(err->msg, sizeof(err->msg),
+             "minihttpd: %s %s is not writable by user %s: %s", what, target, user,
+             strerror(errno));
+    return -1;
+}
+
+/* As the user we run as: the docroot readable, the log files writable. */
+static int check_access(const struct mh_config *cfg, const char *user,
+                        struct mh_error *err)
+{
+    if (access(cfg->docroot, R_OK | X_OK) != 0) {
+        snprintf(err->msg, sizeof(err->msg),
+                 "minihttpd: docroot %s is not readable by user %s: %s", cfg->docroot,
+                 user, strerror(errno));
+        return -1;
+    }
+    return check_log_writable("access log", cfg->access_log, user, err) ||
+                   check_log_writable("error log", cfg->error_log, user, err)
+               ? -1
+               : 0;
+}
+
+static void warn_ignored_user(const struct mh_config *cfg)
+{
+    struct passwd *pw = getpwnam(cfg->user);
+    if (!pw || pw->pw_uid != geteuid())
+        log_msg(MH_LOG_WARN,
+                "user = %s ignored: not started as root (running as uid %ld)",
+                cfg->user, (long)geteuid());
+}
+
+int drop_privileges(const struct mh_config *cfg, struct mh_error *err)
+{
+    err->msg[0] = '\0';
+    if (cfg->user[0] && geteuid() != 0)
+        warn_ignored_user(cfg);
+    const struct passwd *pw = target_user(cfg, err);
+    if (!pw)
+        return err->msg[0] ? -1 : 0;
+    if (switch_user(pw, err) != 0 || check_access(cfg, cfg->user, err) != 0)
+        return -1;
+    if (cfg->source[0] && access(cfg->source, R_OK) != 0)
+        log_msg(MH_LOG_WARN, "%s is not readable by user %s: SIGHUP reloads will fail",
+                cfg->source, cfg->user);
+    return 0;
+}
+
+int daemon_check_as_user(const struct mh_config *cfg, struct mh_error *err)
+{
+    err->msg[0] = '\0';
+    const struct passwd *pw = target_user(cfg, err);
+    if (!pw)
+        return 0; /* nothing to switch to; an unknown user is -t's warning */
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) != 0) {
+        err_errno(err, "pipe");
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        err_errno(err, "fork");
+        close(pfd[0]);
+        close(pfd[1]);
+        return -1;
+    }
+    if (pid == 0) { /* the child: switch, check, report, and go */
+        close(pfd[0]);
+        int bad = switch_user(pw, err) != 0 || check_access(cfg, cfg->user, err) != 0;
+        if (bad && write(pfd[1], err->msg, strlen(err->msg)) < 0)
+            bad = 2;
+        _exit(bad);
+    }
+    close(pfd[1]);
+    ssize_t n, got = 0;
+    while (
+        (size_t)got < sizeof(err->msg) - 1 &&
+        ((n = read(pfd[0], err->msg + got, sizeof(err->msg) - 1 - (size_t)got)) > 0 ||
+         (n < 0 && errno == EINTR)))
+        got += n > 0 ? n : 0;
+    close(pfd[0]);
+    err->msg[got] = '\0';
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (!err->msg[0])
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: checking as user %s failed",
+                 cfg->user);
+    return -1;
 }

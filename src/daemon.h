@@ -1,4 +1,4 @@
-/* daemon.h - detaching, the pid file, and dropping root. */
+/* daemon.h - detaching, the pid file, the open-file limit, and dropping root. */
 #ifndef MH_DAEMON_H
 #define MH_DAEMON_H
 
@@ -19,13 +19,49 @@ enum detach_result daemon_detach(struct mh_error *err);
 /* In the daemon: tell the waiting parent that start-up succeeded. */
 void daemon_ready(void);
 
-/* Write our pid to path atomically (temp file + rename).  Refuses when the
- * file names a live process; replaces a stale one. */
+/* In the daemon, before exiting 1: tell the waiting parent that start-up
+ * failed and the reason is already on stderr (so it adds nothing).  The
+ * parent exits 1; with an empty err when told, else saying the daemon
+ * exited during start-up. */
+void daemon_failed(void);
+
+/* -1 with err filled when path names a live minihttpd (a process whose
+ * command name is ours); 0 when the file is missing, empty, or stale (its
+ * process is gone, or the pid was reused by another program). */
+int pidfile_check(const char *path, struct mh_error *err);
+
+/* Write our pid to path atomically (a temp file linked or renamed into
+ * place, mode 0644, owned by the caller: root when started as root).
+ * Refuses a live pid as pidfile_check() does; replaces a stale one. */
 int pidfile_write(const char *path, struct mh_error *err);
+
+/* Remove path if it still holds our pid.  After root was dropped the
+ * unlink fails quietly (the file sits in a root-owned directory such as
+ * /run); the init script removes it then (start-stop-daemon
+ * --remove-pidfile), and a later start replaces it as stale. */
 void pidfile_remove(const char *path);
 
+/* Raise the soft RLIMIT_NOFILE to want (and the hard one too when root),
+ * so max_connections is reachable without a shell ulimit.  Logs a notice
+ * when the limit stays lower. */
+void daemon_raise_nofile(unsigned long want);
+
+/* When root and cfg->user is set: act as that user and its groups for file
+ * access (setfsuid/setfsgid/setgroups) while the logs are opened, so a log
+ * file created now belongs to the user and a file the user could not write
+ * is refused now.  daemon_files_as_root() undoes it; both are no-ops when
+ * there is no user to switch to. */
+int daemon_files_as_user(const struct mh_config *cfg, struct mh_error *err);
+void daemon_files_as_root(void);
+
 /* When root and cfg->user is set: initgroups, setgid, setuid to that user,
- * then check root cannot be regained.  A no-op when not root. */
+ * check root cannot be regained, then check as that user that the docroot
+ * is readable and the log files writable.  Not root: a no-op, with a
+ * warning in the error log when cfg->user names someone else. */
 int drop_privileges(const struct mh_config *cfg, struct mh_error *err);
+
+/* For -t as root: in a child that drops to cfg->user, run the same access
+ * checks drop_privileges() runs.  0 when fine or nothing to check. */
+int daemon_check_as_user(const struct mh_config *cfg, struct mh_error *err);
 
 #endif

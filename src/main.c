@@ -4,7 +4,13 @@
  * status (the only file that calls exit()).  Start-up failures print one
  * line on stderr naming the cause and exit 1; a clean stop exits 0.
  *
- *   config -> logs -> (detach) -> bind -> pid file -> drop root -> serve */
+ *   config -> (pid file free?) -> logs, opened as the user -> (detach)
+ *   -> bind -> pid file -> drop root, check access as the user -> serve
+ *
+ * With -d the pid file is written as root (0644, in a root-owned /run) and
+ * so cannot be removed at exit after root was dropped: the init script
+ * removes it (start-stop-daemon --remove-pidfile), and a later start
+ * replaces a stale one. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <signal.h>
@@ -109,9 +115,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 /* Say why start-up failed, on stderr and in the error log, and exit 1. */
 static void die(const char *msg)
 {
+    if (!msg[0]) /* the daemon reported it already */
+        exit(1);
     fprintf(stderr, "%s\n", msg);
     if (log_fd() != STDERR_FILENO)
         log_msg(MH_LOG_ERROR, "%s", msg);
+    daemon_failed();
     exit(1);
 }
 
@@ -125,9 +134,35 @@ static int check_config(const char *path, const struct mh_overrides *ov)
     }
     if (config_check_user(cfg, &err) != 0) /* the package creates it: a warning */
         fprintf(stderr, "%s (warning: starting as root will fail)\n", err.msg);
+    else if (geteuid() == 0 && daemon_check_as_user(cfg, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg); /* as root: what the server will meet */
+        config_free(cfg);
+        return 1;
+    }
     printf("%s: syntax is ok\n", config_name(cfg));
     config_free(cfg);
     return 0;
+}
+
+/* Open the logs as the configured user when root (so files created now are
+ * the user's, and one the user cannot write is refused now, not at the
+ * first SIGUSR1), then raise the open-file limit while still root. */
+static void open_logs(const struct mh_config *cfg)
+{
+    struct mh_error err;
+    if (daemon_files_as_user(cfg, &err) != 0)
+        die(err.msg);
+    int bad = log_open(cfg->error_log, &err) != 0 ||
+              accesslog_open(cfg->access_log, &err) != 0;
+    daemon_files_as_root();
+    if (bad && geteuid() == 0 && cfg->user[0]) {
+        char msg[sizeof(err.msg) + MH_USER_MAX + 16];
+        snprintf(msg, sizeof(msg), "%s (as user %s)", err.msg, cfg->user);
+        die(msg);
+    }
+    if (bad)
+        die(err.msg);
+    daemon_raise_nofile(2UL * cfg->max_connections + 64); /* a socket + a file each */
 }
 
 int main(int argc, char **argv)
@@ -157,9 +192,9 @@ int main(int argc, char **argv)
         die(err.msg);
     if (geteuid() == 0 && config_check_user(cfg, &err) != 0)
         die(err.msg);
-    if (log_open(cfg->error_log, &err) != 0 ||
-        accesslog_open(cfg->access_log, &err) != 0)
-        die(err.msg);
+    if (o.daemon && pidfile_check(cfg->pid_file, &err) != 0)
+        die(err.msg); /* before bind: say "already running", not "in use" */
+    open_logs(cfg);
     if (o.daemon) {
         enum detach_result d = daemon_detach(&err);
         if (d == DETACH_PARENT)
@@ -174,8 +209,11 @@ int main(int argc, char **argv)
         die(err.msg);
     if (o.daemon && pidfile_write(pid_file, &err) != 0)
         die(err.msg);
-    if (drop_privileges(cfg, &err) != 0)
+    if (drop_privileges(cfg, &err) != 0) {
+        if (o.daemon)
+            pidfile_remove(pid_file);
         die(err.msg);
+    }
     daemon_ready();
     int rc = server_run(srv);
     server_free(srv);

@@ -17,15 +17,27 @@ def main(path):
     per_test = {}  # ctest number -> [ok, failed, skipped]
     status = {}  # ctest number -> (name, passed?)
     line_re = re.compile(r"^(\d+): \[ *(OK|FAILED|SKIPPED) *\] (.*)$")
+    # "[==========] Running N test(s)." opens a group of cases (a binary may
+    # hold several groups) and "[==========] N test(s) run." closes it; what
+    # follows is a summary that repeats failed and skipped names: not counted.
+    start_re = re.compile(r"^(\d+): \[=+\] Running")
+    end_re = re.compile(r"^(\d+): \[=+\] \d+ (test|step)\(s\)")
+    ended = set()
     done_re = re.compile(r"^\s*\d+/\d+ Test +#(\d+): (\S+) \.+\**\s*(Passed|Failed|.*)")
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
-            m = line_re.match(line)
+            m = start_re.match(line)
             if m:
+                ended.discard(int(m.group(1)))
+                continue
+            m = end_re.match(line)
+            if m:
+                ended.add(int(m.group(1)))
+                continue
+            m = line_re.match(line)
+            if m and int(m.group(1)) not in ended:
                 num, kind, rest = int(m.group(1)), m.group(2), m.group(3)
-                if re.match(r"\d+ test\(s\)", rest):
-                    continue  # a suite's own summary line
                 c = per_test.setdefault(num, [0, 0, 0])
                 c[("OK", "FAILED", "SKIPPED").index(kind)] += 1
                 continue

@@ -1,0 +1,530 @@
+#!/usr/bin/env python3
+"""test_package.py - the Debian package, end to end, as an administrator uses it.
+
+  python3 tests/packaging/test_package.py SOURCE_DIR
+
+Builds build/minihttpd_VERSION_ARCH.deb with `make package`, lints it,
+installs it with apt-get, checks every installed path and the conffiles,
+then drives the init script: start, a port change and restart, reload,
+a broken config that reload and restart refuse while the old server keeps
+serving, logrotate under load (no access-log line lost), status, a
+reinstall that keeps the edited conffile, stop, and purge.
+
+Each step prints a cmocka-style line ([       OK ], [  FAILED  ],
+[  SKIPPED ]) that tests/summarize.py counts; after a failed step the rest
+are skipped.  Root only (it installs a package and starts a daemon on
+port 8080): otherwise every step is skipped, saying why.  Whatever happens,
+the daemon is stopped by PID and the package purged; a minihttpd user the
+test's install created is removed again.  Only 127.0.0.1 is contacted, and
+every wait is bounded in count and time.
+"""
+import glob
+import http.client
+import os
+import re
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+SRC = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
+                      os.path.join(os.path.dirname(__file__), "..", ".."))
+CONF = "/etc/minihttpd.conf"
+PIDFILE = "/run/minihttpd.pid"
+INIT = "/etc/init.d/minihttpd"
+LOGDIR = "/var/log/minihttpd"
+ACCESS_LOG = LOGDIR + "/access.log"
+ERROR_LOG = LOGDIR + "/error.log"
+# Owned by this test while its package is installed, so that a run killed
+# half-way is cleaned up by the next one, and an admin's own minihttpd
+# installation is never touched.
+MARKER = "/var/lib/minihttpd-package-test"
+CONFFILES = {CONF, "/etc/default/minihttpd", INIT, "/etc/logrotate.d/minihttpd"}
+INSTALLED = [  # path, kind: f file, x executable, d directory
+    ("/usr/sbin/minihttpd", "x"),
+    (CONF, "f"),
+    ("/etc/default/minihttpd", "f"),
+    (INIT, "x"),
+    ("/lib/systemd/system/minihttpd.service", "f"),
+    ("/etc/logrotate.d/minihttpd", "f"),
+    ("/usr/share/man/man8/minihttpd.8.gz", "f"),
+    ("/usr/share/man/man5/minihttpd.conf.5.gz", "f"),
+    ("/usr/share/minihttpd/www/index.html", "f"),
+    ("/usr/share/doc/minihttpd/README.Debian", "f"),
+    ("/usr/share/doc/minihttpd/copyright", "f"),
+    ("/var/www/minihttpd/index.html", "f"),
+    (LOGDIR, "d"),
+]
+
+ENV = dict(os.environ, DEBIAN_FRONTEND="noninteractive", LC_ALL="C.UTF-8")
+# Wait for the dpkg lock if another apt is running, rather than fail.
+APT = ["apt-get", "-y", "-q", "-o", "DPkg::Lock::Timeout=240",
+       "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"]
+
+
+class Skip(Exception):
+    pass
+
+
+class State:
+    deb = None
+    version = None
+    pids = set()          # every daemon pid seen, stopped at the end
+    port = 8080
+    user_existed = False
+    installed = False
+
+
+S = State()
+
+
+def sh(cmd, timeout=120, check=True, **kw):
+    """Run cmd (a list), return CompletedProcess with text output."""
+    kw.setdefault("env", ENV)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                       stdin=subprocess.DEVNULL, **kw)
+    if check and p.returncode != 0:
+        raise AssertionError("%s exited %d:\n%s%s" % (" ".join(cmd), p.returncode,
+                                                     p.stdout[-3000:], p.stderr[-3000:]))
+    return p
+
+
+def quiet(out):
+    """apt's output without the database progress lines."""
+    return "\n".join(l for l in out.splitlines() if not l.startswith("(Reading")) + "\n"
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def wait_until(pred, timeout, step=0.1):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() >= deadline:
+            return v
+        time.sleep(step)
+
+
+def port_open(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+def free_port_near(start):
+    for port in range(start, start + 50):
+        if not port_open(port):
+            s = socket.socket()
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+            finally:
+                s.close()
+    raise AssertionError("no free port from %d" % start)
+
+
+def get(port, path="/", ua="pkgtest", conn=None):
+    c = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    c.request("GET", path, headers={"User-Agent": ua})
+    r = c.getresponse()
+    body = r.read()
+    if conn is None:
+        c.close()
+    return r.status, body
+
+
+def daemon_pid():
+    """The pid in the pid file if that process is alive, else None."""
+    m = re.match(r"^(\d+)\n$", read(PIDFILE))
+    if not m:
+        return None
+    pid = int(m.group(1))
+    if not os.path.exists("/proc/%d" % pid):
+        return None
+    S.pids.add(pid)
+    return pid
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def init(action, check=True):
+    p = sh([INIT, action], timeout=60, check=check)
+    print("$ %s %s -> %d\n%s%s" % (INIT, action, p.returncode, p.stdout, p.stderr),
+          end="")
+    pid = daemon_pid()
+    return p, pid
+
+
+def set_conf(text):
+    with open(CONF, "w") as f:
+        f.write(text)
+
+
+def conf_with_port(port):
+    text = read(CONF)
+    new = re.sub(r"(?m)^port = \d+", "port = %d" % port, text, count=1)
+    assert new != text or ("port = %d" % port) in text, "no port line in %s" % CONF
+    return new
+
+
+def package_installed():
+    p = sh(["dpkg-query", "-W", "-f=${Status}", "minihttpd"], check=False)
+    return p.returncode == 0 and "installed" in p.stdout and "not-installed" not in p.stdout
+
+
+# --- steps --------------------------------------------------------------------
+
+
+def step_preconditions():
+    if os.geteuid() != 0:
+        raise Skip("not root: the package test installs a .deb and starts a daemon")
+    if package_installed() and not os.path.exists(MARKER):
+        raise Skip("a minihttpd package this test did not install is present; "
+                   "not touching it")
+    if package_installed():
+        print("a previous run left its package installed: cleaning up first")
+        cleanup()
+    if port_open(8080):
+        raise Skip("port 8080 is in use by another program")
+    S.user_existed = sh(["getent", "passwd", "minihttpd"], check=False).returncode == 0
+
+
+def step_build():
+    version = re.search(r"project\(minihttpd VERSION ([0-9.]+)",
+                        read(os.path.join(SRC, "CMakeLists.txt"))).group(1)
+    changelog = sh(["dpkg-parsechangelog", "-l",
+                    os.path.join(SRC, "packaging/debian/changelog"), "-S", "Version"])
+    assert changelog.stdout.strip() == version, \
+        "changelog version %s != CMakeLists.txt %s" % (changelog.stdout.strip(), version)
+    for old in glob.glob(os.path.join(SRC, "build/minihttpd_*.deb")):
+        os.unlink(old)
+    p = sh(["make", "-C", SRC, "--no-print-directory", "package"], timeout=600)
+    print(p.stdout[-1500:], end="")
+    arch = sh(["dpkg", "--print-architecture"]).stdout.strip()
+    S.deb = os.path.join(SRC, "build", "minihttpd_%s_%s.deb" % (version, arch))
+    assert os.path.isfile(S.deb), "%s was not built" % S.deb
+    assert sh(["dpkg-deb", "-f", S.deb, "Version"]).stdout.strip() == version
+    S.version = version
+
+
+def step_lintian():
+    p = sh(["lintian", "--fail-on", "error,warning", S.deb], timeout=300, check=False)
+    tags = [l for l in (p.stdout + p.stderr).splitlines() if re.match(r"^[EWIPXO]: ", l)]
+    print("\n".join(tags) if tags else "lintian: no tags")
+    bad = [l for l in tags if re.match(r"^[EW]: ", l)]
+    assert not bad and p.returncode == 0, "lintian errors or warnings:\n" + "\n".join(bad)
+
+
+def step_install():
+    with open(MARKER, "w") as f:
+        f.write("minihttpd installed by tests/packaging/test_package.py\n")
+    S.installed = True
+    p = sh(APT + ["install", S.deb], timeout=300)
+    print(quiet(p.stdout)[-1200:], p.stderr[-800:], end="")
+    assert package_installed()
+
+
+def step_installed_paths():
+    print("dpkg -L minihttpd:\n" + sh(["dpkg", "-L", "minihttpd"]).stdout, end="")
+    for path, kind in INSTALLED:
+        st = os.lstat(path)  # raises when missing
+        if kind == "d":
+            assert stat.S_ISDIR(st.st_mode), "%s is not a directory" % path
+        else:
+            assert stat.S_ISREG(st.st_mode), "%s is not a file" % path
+        if kind == "x":
+            assert st.st_mode & 0o111, "%s is not executable" % path
+    conffiles = set(read("/var/lib/dpkg/info/minihttpd.conffiles").split())
+    assert conffiles == CONFFILES, "conffiles %s, expected %s" % (conffiles, CONFFILES)
+    pw = sh(["getent", "passwd", "minihttpd"]).stdout.split(":")
+    assert pw[5] == "/nonexistent" and pw[6].strip() in ("/usr/sbin/nologin", "/bin/false"), pw
+    st = os.stat(LOGDIR)
+    assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (int(pw[2]), 0o750), \
+        "%s: uid %d mode %o" % (LOGDIR, st.st_uid, stat.S_IMODE(st.st_mode))
+    assert sh(["getent", "group", "adm"]).stdout.split(":")[2] == str(st.st_gid)
+    assert read("/var/www/minihttpd/index.html") == \
+        read("/usr/share/minihttpd/www/index.html")
+    for page in ("/usr/share/man/man8/minihttpd.8.gz",
+                 "/usr/share/man/man5/minihttpd.conf.5.gz"):
+        p = sh(["man", "--warnings", "-l", page], check=False,
+               env=dict(ENV, MANWIDTH="80"))
+        assert p.returncode == 0 and not p.stderr.strip(), \
+            "man --warnings %s:\n%s" % (page, p.stderr)
+    p = sh(["systemd-analyze", "verify", "/lib/systemd/system/minihttpd.service"],
+           check=False)
+    assert p.returncode == 0 and not p.stderr.strip(), "systemd-analyze verify:\n" + \
+        p.stderr
+    p = sh(["systemd-analyze", "security", "--offline=yes",
+            "/lib/systemd/system/minihttpd.service"], check=False)
+    score = re.search(r"Overall exposure level for \S+: ([0-9.]+)", p.stdout)
+    print("systemd-analyze security: %s" % (score.group(1) if score else p.stdout[-300:]))
+    assert score and float(score.group(1)) <= 2.0, "exposure above 2.0"
+    assert sh(["/usr/sbin/minihttpd", "-t"]).stdout.strip() == CONF + ": syntax is ok"
+
+
+def step_start():
+    p, pid = init("start")
+    assert pid, "no live pid in %s after start" % PIDFILE
+    assert wait_until(lambda: port_open(8080), 10), "nothing listens on 8080"
+    status, body = get(8080)
+    assert status == 200, status
+    assert body.decode() == read("/var/www/minihttpd/index.html")
+    uid = re.search(r"(?m)^Uid:\s+(\d+)\s+(\d+)\s+(\d+)", read("/proc/%d/status" % pid))
+    want = sh(["id", "-u", "minihttpd"]).stdout.strip()
+    assert uid and set(uid.groups()) == {want}, "daemon uids %s, want %s" % (
+        uid and uid.groups(), want)
+    st = os.stat(PIDFILE)
+    assert st.st_uid == 0 and stat.S_IMODE(st.st_mode) == 0o644, \
+        "pid file uid %d mode %o" % (st.st_uid, stat.S_IMODE(st.st_mode))
+    for log in (ACCESS_LOG, ERROR_LOG):
+        assert os.stat(log).st_uid == int(want), "%s is not minihttpd's" % log
+    p, _ = init("start")  # already running: still success, same process
+    assert daemon_pid() == pid
+
+
+def step_restart_new_port():
+    old = daemon_pid()
+    S.port = free_port_near(18080)
+    set_conf(conf_with_port(S.port))
+    p, pid = init("restart")
+    assert pid and pid != old, "restart kept pid %s" % pid
+    assert not alive(old), "old daemon %d still alive" % old
+    assert wait_until(lambda: port_open(S.port), 10), "nothing on port %d" % S.port
+    assert get(S.port)[0] == 200
+    assert not port_open(8080), "8080 still open after moving to %d" % S.port
+
+
+def step_reload_keeps_pid():
+    pid = daemon_pid()
+    text = read(CONF).replace("autoindex = off", "autoindex = on")
+    set_conf(text)
+    size = os.path.getsize(ERROR_LOG)
+    p, after = init("reload")
+    assert after == pid, "reload changed pid %s -> %s" % (pid, after)
+    assert wait_until(lambda: "configuration reloaded" in read(ERROR_LOG)[size:], 5), \
+        "no reload in the error log:\n" + read(ERROR_LOG)[size:]
+    assert get(S.port)[0] == 200
+
+
+def step_bad_config_refused():
+    pid = daemon_pid()
+    good = read(CONF)
+    set_conf(good.replace("[server]\n", "[server]\nbogus_key = 1\n", 1))
+    try:
+        for action in ("reload", "restart", "force-reload"):
+            p, after = init(action, check=False)
+            out = p.stdout + p.stderr
+            assert p.returncode != 0, "%s of a bad config exited 0" % action
+            assert re.search(r"/etc/minihttpd\.conf:\d+: .*bogus_key", out), \
+                "%s does not say what is wrong:\n%s" % (action, out)
+            assert after == pid and alive(pid), "%s replaced the server" % action
+            assert get(S.port)[0] == 200
+        p = sh([INIT, "configtest"], check=False)
+        assert p.returncode == 1 and "bogus_key" in p.stderr, p.stderr
+    finally:
+        set_conf(good)
+    assert sh([INIT, "configtest"]).stdout.strip().endswith("syntax is ok")
+
+
+def load(port, stop, counts):
+    """Sequential keep-alive GETs until stop is set (bounded: 60 s, 100000)."""
+    conn = None
+    deadline = time.monotonic() + 60
+    while not stop.is_set() and time.monotonic() < deadline and counts["sent"] < 100000:
+        try:
+            conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            status, _ = get(port, "/", "pkgtest-load", conn)
+            counts["sent"] += 1
+            counts["ok"] += status == 200
+        except (OSError, http.client.HTTPException) as e:
+            counts["errors"].append(repr(e))
+            conn = None
+            time.sleep(0.01)
+
+
+def step_logrotate_under_load():
+    pid = daemon_pid()
+    state = tempfile.NamedTemporaryFile(prefix="minihttpd-logrotate-", delete=False)
+    state.close()
+    stop, counts = threading.Event(), {"sent": 0, "ok": 0, "errors": []}
+    t = threading.Thread(target=load, args=(S.port, stop, counts))
+    t.start()
+    try:
+        # some lines reach access.log before the rotation (flushed each second)
+        assert wait_until(lambda: read(ACCESS_LOG).count('"pkgtest-load"') > 0, 5), \
+            "no load line reached the access log"
+        p = sh(["logrotate", "-f", "-s", state.name, "/etc/logrotate.d/minihttpd"],
+               check=False)
+        print("logrotate -f -> %d %s%s" % (p.returncode, p.stdout, p.stderr))
+        # and then some, past the next flush, into the new file
+        t1 = time.monotonic()
+        wait_until(lambda: time.monotonic() - t1 > 1.5 and
+                   read(ACCESS_LOG).count('"pkgtest-load"') > 0, 5)
+    finally:
+        stop.set()
+        t.join(70)
+        os.unlink(state.name)
+    assert p.returncode == 0, "logrotate failed"
+    assert daemon_pid() == pid and alive(pid), "rotation changed the daemon"
+    assert not counts["errors"], "requests failed: %s" % counts["errors"][:5]
+    assert os.path.exists(ACCESS_LOG + ".1"), "access.log was not rotated"
+    st = os.stat(ACCESS_LOG)
+    assert stat.S_IMODE(st.st_mode) == 0o640, "new log mode %o" % st.st_mode
+
+    def lines():
+        return sum(read(f).count('"pkgtest-load"') for f in (ACCESS_LOG + ".1", ACCESS_LOG))
+    # lines reach the file within a second
+    assert wait_until(lambda: lines() >= counts["sent"], 5), \
+        "%d requests, %d access-log lines" % (counts["sent"], lines())
+    new = read(ACCESS_LOG).count('"pkgtest-load"')
+    print("%d requests; %d lines in access.log.1, %d in the new access.log"
+          % (counts["sent"], lines() - new, new))
+    assert lines() == counts["sent"] == counts["ok"], "lost or extra lines"
+    assert new > 0, "no request landed in the new access.log"
+    assert lines() - new > 0, "no request landed in the rotated access.log.1"
+    assert "log files reopened" in read(ERROR_LOG), "no SIGUSR1 in the error log"
+
+
+def step_status():
+    p, pid = init("status")
+    assert p.returncode == 0 and "running" in p.stdout + p.stderr, "status says %r" % (
+        p.stdout + p.stderr)
+
+
+def step_reinstall_keeps_conffile():
+    edited = read(CONF)
+    assert "port = %d" % S.port in edited
+    p = sh(APT + ["install", "--reinstall", S.deb], timeout=300)
+    print(quiet(p.stdout)[-800:], end="")
+    assert read(CONF) == edited, "the edited conffile was replaced"
+    # policy-rc.d may forbid the restart here: whichever process runs serves
+    pid = wait_until(daemon_pid, 10)
+    assert pid, "no server after reinstall"
+    assert wait_until(lambda: port_open(S.port), 10) and get(S.port)[0] == 200
+
+
+def step_stop():
+    pid = daemon_pid()
+    p, _ = init("stop")
+    assert wait_until(lambda: not alive(pid), 5), "daemon %d still alive" % pid
+    assert not os.path.exists(PIDFILE), "pid file left behind"
+    assert not port_open(S.port)
+    p = sh([INIT, "status"], check=False)
+    assert p.returncode == 3, "status of a stopped server exited %d" % p.returncode
+    p, _ = init("stop")  # stopping a stopped server is fine
+
+
+def step_purge():
+    p = sh(APT + ["purge", "minihttpd"], timeout=300)
+    print(quiet(p.stdout)[-600:], end="")
+    assert not package_installed()
+    for path in (CONF, "/etc/default/minihttpd", "/etc/logrotate.d/minihttpd", INIT,
+                 LOGDIR, PIDFILE, "/var/www/minihttpd", "/var/lib/minihttpd"):
+        assert not os.path.exists(path), "%s is still there after purge" % path
+    assert sh(["getent", "passwd", "minihttpd"], check=False).returncode == 0, \
+        "purge removed the minihttpd user"
+    S.installed = False
+
+
+STEPS = [step_preconditions, step_build, step_lintian, step_install,
+         step_installed_paths, step_start, step_restart_new_port,
+         step_reload_keeps_pid, step_bad_config_refused, step_logrotate_under_load,
+         step_status, step_reinstall_keeps_conffile, step_stop, step_purge]
+
+
+# --- clean-up -----------------------------------------------------------------
+
+
+def stop_pid(pid):
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        if not alive(pid):
+            return
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        wait_until(lambda: not alive(pid), wait)
+
+
+def cleanup():
+    daemon_pid()
+    for pid in sorted(S.pids):
+        stop_pid(pid)
+    if package_installed() or os.path.exists("/var/lib/dpkg/info/minihttpd.list"):
+        sh(APT + ["purge", "minihttpd"], timeout=300, check=False)
+    for path in (PIDFILE, MARKER):
+        if os.path.exists(path):
+            os.unlink(path)
+    if not S.user_existed and sh(["getent", "passwd", "minihttpd"],
+                                 check=False).returncode == 0:
+        sh(["userdel", "minihttpd"], check=False)
+        sh(["groupdel", "minihttpd"], check=False)
+
+
+def on_signal(sig, frame):
+    raise KeyboardInterrupt("signal %d" % sig)
+
+
+def main():
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    print("[==========] Running %d step(s)." % len(STEPS), flush=True)
+    failed = skipped = 0
+    reason = None
+    t_all = time.monotonic()
+    try:
+        for fn in STEPS:
+            name = "package_" + fn.__name__[len("step_"):]
+            if reason:
+                print("SKIP: %s\n[  SKIPPED ] %s" % (reason, name), flush=True)
+                skipped += 1
+                continue
+            print("[ RUN      ] %s" % name, flush=True)
+            t0 = time.monotonic()
+            try:
+                fn()
+            except Skip as e:
+                reason = str(e)
+                print("SKIP: %s\n[  SKIPPED ] %s" % (reason, name), flush=True)
+                skipped += 1
+                continue
+            except Exception:
+                traceback.print_exc(file=sys.stdout)
+                print("[  FAILED  ] %s" % name, flush=True)
+                failed += 1
+                reason = "an earlier step failed (%s)" % name
+                continue
+            print("[       OK ] %s (%.1fs)" % (name, time.monotonic() - t0), flush=True)
+    finally:
+        if os.geteuid() == 0 and (S.installed or S.pids or os.path.exists(MARKER)):
+            if reason and failed:
+                print("--- error log ---\n" + read(ERROR_LOG)[-3000:])
+            cleanup()
+    print("[==========] %d step(s) in %.0fs: %d failed, %d skipped."
+          % (len(STEPS), time.monotonic() - t_all, failed, skipped), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
