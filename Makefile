@@ -14,10 +14,12 @@ DEPS  := gcc make cmake pkg-config libevent-dev libmagic-dev libcmocka-dev \
          media-types curl python3
 # What building and testing the Debian package needs on top of DEPS.
 PKG_DEPS := debhelper dpkg-dev fakeroot lintian logrotate
+# What the browser test needs (it skips, saying so, without it).
+TEST_DEPS := chromium
 VERSION  := $(shell grep -o -m1 'minihttpd VERSION [0-9.]*' CMakeLists.txt | cut -d' ' -f3)
 PKG      := build/pkg
 
-.PHONY: all deps pkg-deps build run test package clean format
+.PHONY: all deps pkg-deps test-deps build run test package clean format
 
 all: build
 
@@ -49,6 +51,14 @@ pkg-deps: deps
 	  $(call install,$$missing) || exit 1; \
 	fi
 
+# The same for what only the tests use.
+test-deps: deps
+	@missing=$$($(call missing,$(TEST_DEPS))); \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing:" $$missing; \
+	  $(call install,$$missing) || exit 1; \
+	fi
+
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMH_TESTS=OFF >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
@@ -57,7 +67,7 @@ build: deps
 run: build
 	./build/minihttpd -c conf/dev.conf
 
-test: deps pkg-deps
+test: deps pkg-deps test-deps
 	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DMH_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN) -j$(JOBS)
 	@cd $(ASAN) && { ctest -j$(JOBS) -V --timeout 300 > ctest.log 2>&1; rc=$$?; \

@@ -21,7 +21,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +33,7 @@
 #include "accesslog.h"
 #include "bounds.h"
 #include "log.h"
+#include "precond.h"
 #include "status.h"
 
 struct conn {
@@ -42,9 +42,14 @@ struct conn {
     struct evhttp_connection *evcon; /* known from the first byte on */
     struct event *deadline;          /* request_timeout of the request being read */
     struct conn *prev, *next;
-    bool reading;        /* some bytes of a request, not yet its empty line */
-    bool oversize_noted; /* evhttp will refuse this head: logged once */
+    bool reading;      /* some bytes of a request, not yet its empty line */
+    int lib_status;    /* a response evhttp writes on its own: its status... */
+    int lib_part;      /* ...where in it the writes are (0 none, 1 head, 2 body) */
+    int64_t lib_bytes; /* ...and its body bytes so far */
 };
+
+/* Set while the handler runs on this thread: output then is the handler's. */
+static _Thread_local int handler_running;
 
 struct conn_table {
     struct event_base *base;
@@ -99,11 +104,51 @@ static void conn_unlink_and_free(struct conn *c)
     }
 }
 
-/* evhttp frees the connection: our bookkeeping goes with it. */
+static void log_unparsed(struct conn *c, int status, int64_t bytes);
+
+/* evhttp frees the connection: our bookkeeping goes with it, after the log
+ * line of a response evhttp wrote on its own (it closes after those). */
 static void on_close(struct evhttp_connection *evcon, void *arg)
 {
+    struct conn *c = arg;
     (void)evcon;
-    conn_unlink_and_free(arg);
+    if (c->lib_part)
+        log_unparsed(c, c->lib_status, c->lib_bytes);
+    conn_unlink_and_free(c);
+}
+
+void conn_handler_running(int on)
+{
+    handler_running = on;
+}
+
+/* Watch what is written outside the handler: evhttp answers requests it
+ * refuses (400 for a malformed or oversized head, 413 for an oversized body,
+ * 501 for an unknown method) without calling us.  Its writes are a status
+ * line, one add per header line, "\r\n", then the body. */
+static void on_output(struct evbuffer *out, const struct evbuffer_cb_info *info,
+                      void *arg)
+{
+    struct conn *c = arg;
+    if (info->n_added == 0 || handler_running)
+        return;
+    char peek[13] = "";
+    struct evbuffer_ptr pos;
+    size_t n = info->n_added < 12 ? info->n_added : 12;
+    if (evbuffer_ptr_set(out, &pos, info->orig_size, EVBUFFER_PTR_SET) != 0 ||
+        evbuffer_copyout_from(out, &pos, peek, n) != (ev_ssize_t)n)
+        return;
+    if (n == 12 && !memcmp(peek, "HTTP/1.", 7) && peek[8] == ' ') {
+        if (c->lib_part)
+            log_unparsed(c, c->lib_status, c->lib_bytes);
+        c->lib_status = atoi(peek + 9);
+        c->lib_part = 1;
+        c->lib_bytes = 0;
+    } else if (c->lib_part == 1 && n == 2 && !memcmp(peek, "\r\n", 2)) {
+        c->lib_part = 2;
+    } else if (c->lib_part == 2) {
+        c->lib_bytes += (int64_t)info->n_added;
+    }
 }
 
 /* A line for the access log about a request we never parsed. */
@@ -157,7 +202,6 @@ static void on_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
     }
     if (head_complete(in)) {
         c->reading = false;
-        c->oversize_noted = false;
         event_del(c->deadline);
         return;
     }
@@ -166,10 +210,40 @@ static void on_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
         c->reading = true;
         event_add(c->deadline, &tv);
     }
-    if (!c->oversize_noted && evbuffer_get_length(in) > MH_HEADERS_HARD_MAX) {
-        c->oversize_noted = true; /* evhttp answers 400 itself */
-        log_unparsed(c, HTTP_STATUS_BAD_REQUEST, 0);
-    }
+}
+
+/* The 408 for a request cut at its deadline: written straight to the socket
+ * (evhttp has no request to answer), best effort, with the headers every
+ * response carries. */
+static size_t send_408(struct conn *c)
+{
+    const struct mh_config *cfg = c->t->cfg;
+    size_t len;
+    const char *page = status_page(HTTP_STATUS_TIMEOUT, &len);
+    char date[HTTPDATE_LEN] = "";
+    struct evbuffer *b = evbuffer_new();
+    if (!b)
+        return 0;
+    httpdate_format(time(NULL), date);
+    evbuffer_add_printf(b,
+                        "HTTP/1.1 408 Request Timeout\r\nDate: %s\r\n"
+                        "Server: minihttpd/" MH_VERSION "\r\n"
+                        "X-Content-Type-Options: nosniff\r\n",
+                        date);
+    for (unsigned i = 0; i < cfg->n_headers; i++)
+        evbuffer_add_printf(b, "%s: %s\r\n", cfg->headers[i].name,
+                            cfg->headers[i].value);
+    evbuffer_add_printf(b,
+                        "Content-Type: text/html; charset=utf-8\r\n"
+                        "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                        len);
+    evbuffer_add(b, page, len);
+    int fd = bufferevent_getfd(c->bev);
+    while (evbuffer_get_length(b) > 0 && evbuffer_write(b, fd) > 0)
+        ;
+    size_t unsent = evbuffer_get_length(b);
+    evbuffer_free(b);
+    return unsent == 0 ? len : 0; /* body bytes, when all of it went out */
 }
 
 /* request_timeout passed: a request begun and not finished gets 408, a
@@ -191,21 +265,10 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     }
     if (!c->reading)
         return;
-    size_t len;
-    const char *page = status_page(HTTP_STATUS_TIMEOUT, &len);
-    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
-        char head[160];
-        int n = snprintf(head, sizeof(head),
-                         "HTTP/1.1 408 Request Timeout\r\nServer: minihttpd/" MH_VERSION
-                         "\r\nContent-Type: text/html; charset=utf-8\r\n"
-                         "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                         len);
-        int s = bufferevent_getfd(c->bev);
-        /* best effort, on a socket with nothing else queued */
-        if (n > 0 && send(s, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n)
-            send(s, page, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    }
-    log_unparsed(c, HTTP_STATUS_TIMEOUT, (int64_t)len);
+    /* a response still queued for an earlier request goes first: then no 408 */
+    size_t sent = evbuffer_get_length(bufferevent_get_output(c->bev)) ? 0 : send_408(c);
+    log_unparsed(c, HTTP_STATUS_TIMEOUT, (int64_t)sent);
+    c->lib_part = 0;
     evhttp_connection_free(c->evcon); /* on_close frees c */
 }
 
@@ -216,7 +279,8 @@ static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
     struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
     struct timeval tv = {.tv_sec = t->cfg->request_timeout};
     if (!c || !bev || !(c->deadline = evtimer_new(base, on_deadline, c)) ||
-        !evbuffer_add_cb(bufferevent_get_input(bev), on_input, c)) {
+        !evbuffer_add_cb(bufferevent_get_input(bev), on_input, c) ||
+        !evbuffer_add_cb(bufferevent_get_output(bev), on_output, c)) {
         log_msg(MH_LOG_ERROR, "out of memory for a new connection");
         if (c && c->deadline)
             event_free(c->deadline);

@@ -24,6 +24,10 @@ struct conn_table *conn_table_new(struct event_base *base, struct evhttp *http,
  * error callback finds its table through it. */
 void conn_table_bind(struct conn_table *t);
 
+/* The handler says when it runs (1) and returns (0): what is written to a
+ * connection meanwhile is its response; anything else evhttp wrote itself. */
+void conn_handler_running(int on);
+
 /* After a reload: the new request_timeout and access_log apply to new
  * requests. */
 void conn_table_set_config(struct conn_table *t, const struct mh_config *cfg);

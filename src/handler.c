@@ -25,6 +25,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "autoindex.h"
+#include "conn.h"
 #include "bounds.h"
 #include "buf.h"
 #include "docroot.h"
@@ -307,6 +308,10 @@ static int choose_sidecar(struct handler_ctx *h, struct evhttp_request *req,
     return vary;
 }
 
+/* The headers that describe a file's representation. */
+static const char *const file_headers[] = {"Content-Type", "Content-Encoding", "ETag",
+                                           "Last-Modified", "Cache-Control"};
+
 /* Serve an open regular file; takes ownership of fd.  The representation
  * actually sent (the file or its .br/.gz) is what validators and ranges
  * apply to. */
@@ -353,8 +358,10 @@ static void serve_file(struct handler_ctx *h, struct evhttp_request *req, int fd
         struct buf b;
         buf_init(&b, cr, sizeof(cr));
         switch (range_parse(range, strlen(range), size, &first, &last)) {
-        case RANGE_UNSATISFIABLE:
+        case RANGE_UNSATISFIABLE: /* an error page, not the file: drop its headers */
             close(rep.fd);
+            for (size_t i = 0; i < sizeof(file_headers) / sizeof(file_headers[0]); i++)
+                evhttp_remove_header(out, file_headers[i]);
             buf_puts(&b, "bytes */");
             buf_putu(&b, size, 1);
             evhttp_add_header(out, "Content-Range", cr);
@@ -446,10 +453,17 @@ static void serve_directory(struct handler_ctx *h, struct evhttp_request *req,
             serve_file(h, req, fd, &st, rel, b.len);
         return;
     }
-    if (h->cfg->autoindex)
-        serve_listing(h, req, dirfd, p->buf);
-    else
+    if (h->cfg->autoindex) {
+        char dir[MH_URL_PATH_MAX + 1];
+        struct buf b;
+        buf_init(&b, dir, sizeof(dir));
+        buf_append(&b, p->buf, p->len);
+        if (p->len > 1)
+            buf_putc(&b, '/');
+        serve_listing(h, req, dirfd, dir);
+    } else {
         send_status(h, req, HTTP_STATUS_FORBIDDEN);
+    }
     close(dirfd);
 }
 
@@ -492,9 +506,17 @@ static int over_limit(struct evhttp_request *req)
     return 0;
 }
 
+static void handle(struct handler_ctx *h, struct evhttp_request *req);
+
 void handler_request(struct evhttp_request *req, void *arg)
 {
-    struct handler_ctx *h = arg;
+    conn_handler_running(1);
+    handle(arg, req);
+    conn_handler_running(0);
+}
+
+static void handle(struct handler_ctx *h, struct evhttp_request *req)
+{
     enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
     int limit = over_limit(req);
     if (limit) {

@@ -70,6 +70,7 @@ enum range_result range_parse(const char *s, size_t len, uint64_t size, uint64_t
     i += 6;
 
     unsigned specs = 0, satisfiable = 0;
+    uint64_t first0 = 0, last0 = 0;
     while (i <= len) {
         size_t b = i, e = i;
         while (e < len && s[e] != ',')
@@ -87,13 +88,17 @@ enum range_result range_parse(const char *s, size_t len, uint64_t size, uint64_t
             return RANGE_FULL;
         specs++;
         if (k == SPEC_OK && satisfiable++ == 0) {
-            *first = f;
-            *last = l;
+            first0 = f;
+            last0 = l;
         }
     }
     if (specs == 0)
         return RANGE_FULL;
     if (satisfiable == 0)
         return RANGE_UNSATISFIABLE;
-    return specs == 1 ? RANGE_PARTIAL : RANGE_FULL;
+    if (specs > 1)
+        return RANGE_FULL;
+    *first = first0; /* set only for the answer that uses them */
+    *last = last0;
+    return RANGE_PARTIAL;
 }

@@ -16,6 +16,7 @@ enum range_result {
  * clamped [first, last].  Several ranges are answered with the whole file
  * (RANGE_FULL) unless none is satisfiable.  A malformed header, another
  * unit, or a > b is ignored (RANGE_FULL), as RFC 9110 allows. */
+/* *first and *last are written only for RANGE_PARTIAL. */
 enum range_result range_parse(const char *s, size_t len, uint64_t size, uint64_t *first,
                               uint64_t *last);
 
