@@ -5,6 +5,9 @@
 #   make test     build with AddressSanitizer + UBSan and run every test (as
 #                 root this includes building, installing and purging the .deb)
 #   make package  build build/minihttpd_VERSION_ARCH.deb from packaging/debian
+#   make bench    CPU per request, memory per connection and latency against
+#                 nginx, lighttpd and h2o (as root: installs wrk and them);
+#                 see docs/performance.md
 #   make clean    remove build/
 
 BUILD := build/release
@@ -19,7 +22,7 @@ TEST_DEPS := chromium
 VERSION  := $(shell grep -o -m1 'minihttpd VERSION [0-9.]*' CMakeLists.txt | cut -d' ' -f3)
 PKG      := build/pkg
 
-.PHONY: all deps pkg-deps test-deps build run test package clean format
+.PHONY: all deps pkg-deps test-deps bench build run test package clean format
 
 all: build
 
@@ -92,6 +95,9 @@ package: pkg-deps
 	  { tail -n 40 ../build.log; exit 1; }
 	@rm -f build/minihttpd_*.deb && cp $(PKG)/minihttpd_$(VERSION)_*.deb build/
 	@ls build/minihttpd_$(VERSION)_*.deb
+
+bench: build
+	python3 bench/run
 
 format:
 	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h

@@ -28,6 +28,11 @@
 #define MH_SHUTDOWN_GRACE_SEC 5
 /* milliseconds: how often a stopping worker checks whether it is idle. */
 #define MH_SHUTDOWN_POLL_MS 50
+/* count: open files a worker keeps (fcache.c), each one file descriptor. */
+#define MH_FILE_CACHE_SLOTS 256
+/* seconds: how long a cached file's metadata is trusted before the path is
+ * opened again (interface.md: no longer than a second). */
+#define MH_FILE_CACHE_VALID_SEC 1
 /* seconds: a worker re-opens its docroot directory this often, so a docroot
  * that is a symlink swapped to a new release is followed (file metadata may
  * be that old, no older: interface.md). */

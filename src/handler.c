@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "docroot.h"
 #include "encoding.h"
+#include "fcache.h"
 #include "log.h"
 #include "path.h"
 #include "range.h"
@@ -99,9 +100,6 @@ static void finish(struct handler_ctx *h, struct evhttp_request *req, int status
 static void add_common(struct handler_ctx *h, struct evhttp_request *req)
 {
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-    time_t now = time(NULL);
-    if (now != h->date_sec && httpdate_format(now, h->date) == 0)
-        h->date_sec = now;
     evhttp_add_header(out, "Date", h->date);
     evhttp_add_header(out, "Server", "minihttpd/" MH_VERSION);
     evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
@@ -152,29 +150,20 @@ static void on_send_complete(struct evhttp_request *req, void *arg)
                              &idle_tv);
 }
 
-/* Send [offset, offset + len) of fd as the body, with the headers already
- * set by the caller; takes ownership of fd.  The file goes to the
- * connection's own output buffer, which libevent drains with sendfile(). */
-static void send_file_body(struct handler_ctx *h, struct evhttp_request *req,
-                           int status, int fd, uint64_t offset, uint64_t len,
-                           const char *name)
+/* Send [offset, offset + len) of a cached file as the body, with the
+ * headers already set by the caller.  The file's segment goes to the
+ * connection's own output buffer, which libevent drains with sendfile();
+ * the buffer takes its own reference, so the cache may drop the file
+ * meanwhile. */
+static void send_rep(struct handler_ctx *h, struct evhttp_request *req, int status,
+                     const struct fcache_rep *rep, uint64_t offset, uint64_t len,
+                     const char *name)
 {
     add_common(h, req);
     add_number(req, "Content-Length", len);
     if (is_head(req) || len == 0) {
-        close(fd);
         evhttp_send_reply(req, status, status_reason(status), NULL);
         finish(h, req, status, 0);
-        return;
-    }
-    struct evbuffer_file_segment *seg = evbuffer_file_segment_new(
-        fd, (ev_off_t)offset, (ev_off_t)len, EVBUF_FS_CLOSE_ON_FREE);
-    if (!seg) {
-        close(fd);
-        log_msg(MH_LOG_ERROR, "cannot queue %s: %s", name, strerror(errno));
-        evhttp_clear_headers(evhttp_request_get_output_headers(req));
-        send_memory(h, req, HTTP_STATUS_INTERNAL, "text/html; charset=utf-8",
-                    status_page(HTTP_STATUS_INTERNAL, &len), len, NULL);
         return;
     }
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
@@ -183,13 +172,43 @@ static void send_file_body(struct handler_ctx *h, struct evhttp_request *req,
     bufferevent_set_timeouts(bev, NULL, &send_tv);
     evhttp_request_set_on_complete_cb(req, on_send_complete, h);
     evhttp_send_reply_start(req, status, status_reason(status));
-    int added =
-        evbuffer_add_file_segment(bufferevent_get_output(bev), seg, 0, (ev_off_t)len);
-    evbuffer_file_segment_free(seg); /* the buffer holds its own reference */
-    if (added != 0)
-        log_msg(MH_LOG_ERROR, "cannot send %s: %s", name, strerror(errno));
+    int added = rep->body
+                    ? evbuffer_add_file_segment(bufferevent_get_output(bev), rep->body,
+                                                (ev_off_t)offset, (ev_off_t)len)
+                    : -1;
+    if (added != 0) /* headers are out: the client sees a short body */
+        log_msg(MH_LOG_ERROR, "cannot send %s: %s", name,
+                rep->body ? strerror(errno) : "no file segment");
     evhttp_send_reply_end(req);
     finish(h, req, status, added == 0 ? (int64_t)len : 0);
+}
+
+/* fcache's wrap/unwrap: a regular file becomes a libevent file segment,
+ * which owns the fd and is shared by every response that sends it. */
+static void *wrap_file(int fd, uint64_t size)
+{
+    if (size == 0)
+        return NULL;
+    return evbuffer_file_segment_new(fd, 0, (ev_off_t)size, EVBUF_FS_CLOSE_ON_FREE);
+}
+
+static void unwrap_file(void *body)
+{
+    evbuffer_file_segment_free(body);
+}
+
+/* The cached Content-Type of a file, worked out on first use. */
+static const char *file_type(struct handler_ctx *h, struct fcache_file *f,
+                             const char *name, size_t len)
+{
+    if (!f->type[0]) {
+        const char *t = mime_type(h->mime, h->cfg, name, len, f->file.fd, &f->file.st);
+        struct buf b;
+        buf_init(&b, f->type, sizeof(f->type));
+        if (!buf_puts(&b, t))
+            buf_puts(&b, "application/octet-stream");
+    }
+    return f->type;
 }
 
 static void send_builtin(struct handler_ctx *h, struct evhttp_request *req, int status)
@@ -209,23 +228,19 @@ static void send_builtin(struct handler_ctx *h, struct evhttp_request *req, int 
 static void send_status(struct handler_ctx *h, struct evhttp_request *req, int status)
 {
     const char *page = config_error_page(h->cfg, status);
-    int fd;
-    struct stat st;
     if (page) {
-        enum http_status s = docroot_open(h->rootfd, page + 1, &fd, &st);
-        if (s == HTTP_STATUS_OK && S_ISREG(st.st_mode)) {
-            const char *type = mime_type(h->mime, h->cfg, page, strlen(page), fd, &st);
+        struct fcache_file *f = fcache_get(h->files, h->rootfd, page + 1, h->now);
+        if (f->status == HTTP_STATUS_OK && S_ISREG(f->file.st.st_mode)) {
             evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-                              type);
-            send_file_body(h, req, status, fd, 0, (uint64_t)st.st_size, page);
+                              file_type(h, f, page, strlen(page)));
+            send_rep(h, req, status, &f->file, 0, (uint64_t)f->file.st.st_size, page);
             return;
         }
-        if (s == HTTP_STATUS_OK)
-            close(fd);
         log_msg(MH_LOG_ERROR,
                 "error page %s for %d cannot be served (%d); sending the "
                 "built-in page",
-                page, status, s == 200 ? 403 : (int)s);
+                page, status,
+                f->status == HTTP_STATUS_OK ? HTTP_STATUS_FORBIDDEN : f->status);
     }
     send_builtin(h, req, status);
 }
@@ -251,97 +266,60 @@ static void redirect_slash(struct handler_ctx *h, struct evhttp_request *req,
     send_status(h, req, HTTP_STATUS_MOVED);
 }
 
-/* A representation of a file: the file itself or a precompressed sibling. */
-struct rep {
-    int fd;
-    struct stat st;
-    const char *encoding; /* NULL, "gzip" or "br" */
-};
-
-/* Open name + suffix when it is a regular file not older than the original. */
-static int open_sidecar(struct handler_ctx *h, const char *name, size_t len,
-                        const char *suffix, const struct stat *orig, struct rep *out)
-{
-    char rel[MH_URL_PATH_MAX + 4];
-    struct buf b;
-    buf_init(&b, rel, sizeof(rel));
-    buf_append(&b, name + 1, len - 1);
-    buf_puts(&b, suffix);
-    if (b.overflow ||
-        docroot_open(h->rootfd, rel, &out->fd, &out->st) != HTTP_STATUS_OK)
-        return 0;
-    const struct timespec *a = &out->st.st_mtim, *o = &orig->st_mtim;
-    if (S_ISREG(out->st.st_mode) &&
-        (a->tv_sec > o->tv_sec || (a->tv_sec == o->tv_sec && a->tv_nsec >= o->tv_nsec)))
-        return 1;
-    close(out->fd);
-    return 0;
-}
-
-/* Pick FILE.br or FILE.gz over FILE when the client accepts it.  Returns 1
- * when a fresh sidecar exists at all: the response then varies by
- * Accept-Encoding, whichever representation is sent. */
-static int choose_sidecar(struct handler_ctx *h, struct evhttp_request *req,
-                          const char *name, size_t len, struct rep *rep)
+/* Which representation to send: FILE.br, FILE.gz (when the client accepts
+ * it and the cache found a fresh one) or FILE; *coding is set for a
+ * sidecar. */
+static const struct fcache_rep *
+choose_rep(struct evhttp_request *req, const struct fcache_file *f, const char **coding)
 {
     static const struct {
-        const char *suffix, *coding;
+        int index;
         unsigned bit;
-    } sidecars[] = {{".br", "br", ENC_BR}, {".gz", "gzip", ENC_GZIP}};
+        const char *coding;
+    } order[] = {{FCACHE_BR, ENC_BR, "br"}, {FCACHE_GZ, ENC_GZIP, "gzip"}};
+    *coding = NULL;
+    if (!f->has_sidecar[FCACHE_BR] && !f->has_sidecar[FCACHE_GZ])
+        return &f->file;
     const char *ae =
         evhttp_find_header(evhttp_request_get_input_headers(req), "Accept-Encoding");
     unsigned accepted = ae ? accept_encoding_parse(ae, strlen(ae)) : 0;
-    int vary = 0;
-    for (size_t i = 0; i < sizeof(sidecars) / sizeof(sidecars[0]); i++) {
-        struct rep side;
-        if (!open_sidecar(h, name, len, sidecars[i].suffix, &rep->st, &side))
-            continue;
-        vary = 1;
-        if (!(accepted & sidecars[i].bit) || rep->encoding) {
-            close(side.fd);
-            continue;
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+        if (f->has_sidecar[order[i].index] && (accepted & order[i].bit)) {
+            *coding = order[i].coding;
+            return &f->sidecar[order[i].index];
         }
-        close(rep->fd);
-        *rep = side;
-        rep->encoding = sidecars[i].coding;
-    }
-    return vary;
+    return &f->file;
 }
 
 /* The headers that describe a file's representation. */
 static const char *const file_headers[] = {"Content-Type", "Content-Encoding", "ETag",
                                            "Last-Modified", "Cache-Control"};
 
-/* Serve an open regular file; takes ownership of fd.  The representation
- * actually sent (the file or its .br/.gz) is what validators and ranges
- * apply to. */
-static void serve_file(struct handler_ctx *h, struct evhttp_request *req, int fd,
-                       const struct stat *st, const char *name, size_t name_len)
+/* Serve a regular file from the cache.  The representation actually sent
+ * (the file or its .br/.gz) is what validators and ranges apply to. */
+static void serve_file(struct handler_ctx *h, struct evhttp_request *req,
+                       struct fcache_file *f, const char *name, size_t name_len)
 {
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-    const char *type = mime_type(h->mime, h->cfg, name, name_len, fd, st);
-    struct rep rep = {.fd = fd, .st = *st};
-    char etag[ETAG_LEN], lastmod[HTTPDATE_LEN];
+    const char *coding;
+    const struct fcache_rep *rep = choose_rep(req, f, &coding);
 
-    evhttp_add_header(out, "Content-Type", type);
-    if (choose_sidecar(h, req, name, name_len, &rep))
+    evhttp_add_header(out, "Content-Type", file_type(h, f, name, name_len));
+    if (f->has_sidecar[FCACHE_BR] || f->has_sidecar[FCACHE_GZ])
         evhttp_add_header(out, "Vary", "Accept-Encoding");
-    if (rep.encoding)
-        evhttp_add_header(out, "Content-Encoding", rep.encoding);
-    etag_format((uint64_t)rep.st.st_ino, (uint64_t)rep.st.st_size,
-                (int64_t)rep.st.st_mtim.tv_sec, rep.st.st_mtim.tv_nsec, etag);
-    evhttp_add_header(out, "ETag", etag);
-    if (httpdate_format(rep.st.st_mtime, lastmod) == 0)
-        evhttp_add_header(out, "Last-Modified", lastmod);
+    if (coding)
+        evhttp_add_header(out, "Content-Encoding", coding);
+    evhttp_add_header(out, "ETag", rep->etag);
+    if (rep->lastmod[0])
+        evhttp_add_header(out, "Last-Modified", rep->lastmod);
     if (h->cfg->cache_control[0])
         evhttp_add_header(out, "Cache-Control", h->cfg->cache_control);
     evhttp_add_header(out, "Accept-Ranges", "bytes");
 
     if (precond_evaluate(evhttp_find_header(in, "If-None-Match"),
-                         evhttp_find_header(in, "If-Modified-Since"), etag,
-                         rep.st.st_mtime) == PRECOND_NOT_MODIFIED) {
-        close(rep.fd);
+                         evhttp_find_header(in, "If-Modified-Since"), rep->etag,
+                         rep->st.st_mtime) == PRECOND_NOT_MODIFIED) {
         evhttp_remove_header(out, "Content-Type");
         add_common(h, req);
         evhttp_send_reply(req, HTTP_STATUS_NOT_MODIFIED, "Not Modified", NULL);
@@ -349,17 +327,17 @@ static void serve_file(struct handler_ctx *h, struct evhttp_request *req, int fd
         return;
     }
 
-    uint64_t size = (uint64_t)rep.st.st_size, first = 0, last = size ? size - 1 : 0;
+    uint64_t size = (uint64_t)rep->st.st_size, first = 0, last = size ? size - 1 : 0;
     int status = HTTP_STATUS_OK;
     const char *range = evhttp_find_header(in, "Range");
     if (range && !is_head(req) &&
-        precond_if_range(evhttp_find_header(in, "If-Range"), etag, rep.st.st_mtime)) {
+        precond_if_range(evhttp_find_header(in, "If-Range"), rep->etag,
+                         rep->st.st_mtime)) {
         char cr[64];
         struct buf b;
         buf_init(&b, cr, sizeof(cr));
         switch (range_parse(range, strlen(range), size, &first, &last)) {
         case RANGE_UNSATISFIABLE: /* an error page, not the file: drop its headers */
-            close(rep.fd);
             for (size_t i = 0; i < sizeof(file_headers) / sizeof(file_headers[0]); i++)
                 evhttp_remove_header(out, file_headers[i]);
             buf_puts(&b, "bytes */");
@@ -381,7 +359,7 @@ static void serve_file(struct handler_ctx *h, struct evhttp_request *req, int fd
             break;
         }
     }
-    send_file_body(h, req, status, rep.fd, first, size ? last - first + 1 : 0, name);
+    send_rep(h, req, status, rep, first, size ? last - first + 1 : 0, name);
 }
 
 static void release_listing(const void *data, size_t len, void *arg)
@@ -391,11 +369,18 @@ static void release_listing(const void *data, size_t len, void *arg)
     free((void *)data);
 }
 
-static void serve_listing(struct handler_ctx *h, struct evhttp_request *req, int dirfd,
-                          const char *path)
+static void serve_listing(struct handler_ctx *h, struct evhttp_request *req,
+                          const char *rel, const char *path)
 {
     struct dirlist l;
-    enum http_status st = docroot_list(dirfd, h->cfg->hide_dotfiles, &l);
+    int dirfd;
+    struct stat dst;
+    enum http_status st = docroot_open(h->rootfd, rel, &dirfd, &dst);
+    if (st == HTTP_STATUS_OK) {
+        st = S_ISDIR(dst.st_mode) ? docroot_list(dirfd, h->cfg->hide_dotfiles, &l)
+                                  : HTTP_STATUS_NOT_FOUND;
+        close(dirfd);
+    }
     if (st != HTTP_STATUS_OK) {
         if (st == HTTP_STATUS_INTERNAL)
             log_msg(MH_LOG_ERROR, "cannot list %s: more than %d entries", path,
@@ -424,10 +409,9 @@ static void serve_listing(struct handler_ctx *h, struct evhttp_request *req, int
                 release_listing);
 }
 
-/* A directory named with a trailing '/': index file, listing, or 403.
- * Takes ownership of dirfd. */
+/* A directory named with a trailing '/': index file, listing, or 403. */
 static void serve_directory(struct handler_ctx *h, struct evhttp_request *req,
-                            int dirfd, const struct path_out *p)
+                            const struct path_out *p)
 {
     char rel[MH_URL_PATH_MAX + MH_INDEX_NAME_MAX + 2];
     for (unsigned i = 0; i < h->cfg->n_index; i++) {
@@ -437,20 +421,14 @@ static void serve_directory(struct handler_ctx *h, struct evhttp_request *req,
         if (p->len > 1)
             buf_putc(&b, '/');
         buf_puts(&b, h->cfg->index[i]);
-        int fd;
-        struct stat st;
-        enum http_status s = docroot_open(h->rootfd, rel + 1, &fd, &st);
-        if (s == HTTP_STATUS_NOT_FOUND)
+        struct fcache_file *f = fcache_get(h->files, h->rootfd, rel + 1, h->now);
+        if (f->status == HTTP_STATUS_NOT_FOUND ||
+            (f->status == HTTP_STATUS_OK && S_ISDIR(f->file.st.st_mode)))
             continue;
-        if (s == HTTP_STATUS_OK && S_ISDIR(st.st_mode)) {
-            close(fd);
-            continue;
-        }
-        close(dirfd);
-        if (s != HTTP_STATUS_OK)
-            send_status(h, req, s);
+        if (f->status != HTTP_STATUS_OK)
+            send_status(h, req, f->status);
         else
-            serve_file(h, req, fd, &st, rel, b.len);
+            serve_file(h, req, f, rel, b.len);
         return;
     }
     if (h->cfg->autoindex) {
@@ -460,11 +438,10 @@ static void serve_directory(struct handler_ctx *h, struct evhttp_request *req,
         buf_append(&b, p->buf, p->len);
         if (p->len > 1)
             buf_putc(&b, '/');
-        serve_listing(h, req, dirfd, dir);
+        serve_listing(h, req, path_relative(p), dir);
     } else {
         send_status(h, req, HTTP_STATUS_FORBIDDEN);
     }
-    close(dirfd);
 }
 
 /* Split the request target into its path and query.  Origin form "/p?q" and
@@ -518,6 +495,9 @@ void handler_request(struct evhttp_request *req, void *arg)
 static void handle(struct handler_ctx *h, struct evhttp_request *req)
 {
     enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+    h->now = time(NULL);
+    if (h->now != h->date_sec && httpdate_format(h->now, h->date) == 0)
+        h->date_sec = h->now; /* the Date header, formatted once a second */
     int limit = over_limit(req);
     if (limit) {
         if (limit == HTTP_STATUS_TOO_LARGE) /* the body is not read: close */
@@ -546,48 +526,73 @@ static void handle(struct handler_ctx *h, struct evhttp_request *req)
         return;
     }
 
-    int fd;
-    struct stat st;
-    enum http_status s = docroot_open(h->rootfd, path_relative(&p), &fd, &st);
-    if (s != HTTP_STATUS_OK) {
-        send_status(h, req, s);
+    struct fcache_file *f = fcache_get(h->files, h->rootfd, path_relative(&p), h->now);
+    if (f->status != HTTP_STATUS_OK) {
+        send_status(h, req, f->status);
         return;
     }
-    if (S_ISDIR(st.st_mode) && !p.trailing_slash) {
-        close(fd);
+    if (S_ISDIR(f->file.st.st_mode) && !p.trailing_slash)
         redirect_slash(h, req, raw, raw_len, query);
-    } else if (S_ISDIR(st.st_mode)) {
-        serve_directory(h, req, fd, &p);
-    } else if (p.trailing_slash) { /* "/file.txt/" names no directory */
-        close(fd);
+    else if (S_ISDIR(f->file.st.st_mode))
+        serve_directory(h, req, &p);
+    else if (p.trailing_slash) /* "/file.txt/" names no directory */
         send_status(h, req, HTTP_STATUS_NOT_FOUND);
-    } else {
-        serve_file(h, req, fd, &st, p.buf, p.len);
+    else
+        serve_file(h, req, f, p.buf, p.len);
+}
+
+/* Open the docroot again; when it is another directory now (a symlink
+ * switched to a new release), forget the files of the old one. */
+static int reopen_root(struct handler_ctx *h, const char *docroot)
+{
+    struct stat st;
+    int fd = docroot_open_root(docroot);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        errno = e;
+        return -1;
     }
+    if (st.st_dev != h->root_dev || st.st_ino != h->root_ino)
+        fcache_flush(h->files);
+    h->root_dev = st.st_dev;
+    h->root_ino = st.st_ino;
+    if (h->rootfd >= 0)
+        close(h->rootfd);
+    h->rootfd = fd;
+    return 0;
 }
 
 void handler_tick(struct handler_ctx *h)
 {
-    int fd = docroot_open_root(h->cfg->docroot);
-    if (fd < 0) {
+    if (reopen_root(h, h->cfg->docroot) != 0)
         log_msg(MH_LOG_ERROR, "cannot open docroot %s: %s; serving the previous one",
                 h->cfg->docroot, strerror(errno));
-        return;
-    }
+}
+
+int handler_init(struct handler_ctx *h)
+{
+    h->rootfd = -1;
+    h->files = fcache_new(wrap_file, unwrap_file);
+    return h->files ? 0 : -1;
+}
+
+void handler_free(struct handler_ctx *h)
+{
+    fcache_free(h->files);
+    h->files = NULL;
     if (h->rootfd >= 0)
         close(h->rootfd);
-    h->rootfd = fd;
+    h->rootfd = -1;
 }
 
 int handler_set_config(struct handler_ctx *h, const struct mh_config *cfg)
 {
-    int fd = docroot_open_root(cfg->docroot);
-    if (fd < 0)
+    if (reopen_root(h, cfg->docroot) != 0)
         return -1;
-    if (h->rootfd >= 0)
-        close(h->rootfd);
-    h->rootfd = fd;
     h->cfg = cfg;
+    fcache_flush(h->files); /* types, index names and sidecar rules may differ */
     mime_ctx_reset(h->mime);
     return 0;
 }

@@ -3,6 +3,7 @@
 #define MH_HANDLER_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -18,11 +19,19 @@ struct handler_ctx {
     const struct mh_config *cfg; /* the worker's current config */
     struct mime_ctx *mime;
     struct accesslog_writer *log;
-    int rootfd;      /* O_PATH fd of cfg->docroot, refreshed each second */
-    bool stopping;   /* shutting down: answer with Connection: close */
-    time_t date_sec; /* the second `date` was formatted for */
+    int rootfd;     /* O_PATH fd of cfg->docroot, refreshed each second */
+    dev_t root_dev; /* which directory rootfd is */
+    ino_t root_ino;
+    struct fcache *files; /* open files, trusted for at most a second */
+    time_t now;           /* the current request's time */
+    bool stopping;        /* shutting down: answer with Connection: close */
+    time_t date_sec;      /* the second `date` was formatted for */
     char date[HTTPDATE_LEN];
 };
+
+/* Set up (rootfd, file cache) and tear down a context; 0 or -1. */
+int handler_init(struct handler_ctx *h);
+void handler_free(struct handler_ctx *h);
 
 /* The evhttp generic callback; arg is the worker's struct handler_ctx. */
 void handler_request(struct evhttp_request *req, void *arg);

@@ -265,7 +265,7 @@ static int worker_init(struct worker *w, int listen_fd, unsigned per_worker_max,
         close(listen_fd);
         return -1;
     }
-    if (handler_set_config(&w->h, cfg) != 0) {
+    if (handler_init(&w->h) != 0 || handler_set_config(&w->h, cfg) != 0) {
         snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot open docroot %s: %s",
                  cfg->docroot, strerror(errno));
         close(listen_fd);
@@ -310,9 +310,8 @@ static void worker_free(struct worker *w)
         event_free(w->drain);
     if (w->base)
         event_base_free(w->base);
+    handler_free(&w->h); /* after evhttp_free: no response uses its files now */
     mime_ctx_free(w->h.mime);
-    if (w->h.rootfd >= 0)
-        close(w->h.rootfd);
     cfg_release(atomic_exchange(&w->next_cfg, NULL));
     cfg_release(w->cfg);
 }
@@ -477,7 +476,7 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
         w->cfg = s->cur;
         atomic_fetch_add(&s->cur->refs, 1);
         atomic_init(&w->next_cfg, NULL);
-        w->h.rootfd = -1;
+        w->h.rootfd = -1; /* handler_init() has not run yet */
         int fd = bind_socket(cfg, 1, err);
         /* max_connections is shared evenly between the workers */
         unsigned per_worker = (cfg->max_connections + s->nworkers - 1) / s->nworkers;

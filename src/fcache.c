@@ -1,0 +1,243 @@
+/* fcache.c - keep recently served files open, and what is known of them.
+ *
+ * Owns: the per-worker table of open files, their validators, their
+ * precompressed siblings and their freshness.  A hit costs a hash and a
+ * string compare: no open(), no fstat(), no sidecar probing, no date
+ * formatting; one fstat() per open file.  Freshness: an entry is trusted for at most
+ * MH_FILE_CACHE_VALID_SEC seconds, then the path and its siblings are opened
+ * again through docroot_open() (so confinement, deletions, permission
+ * changes and replaced files are all seen), as nginx's open_file_cache_valid
+ * does.  Direct-mapped, MH_FILE_CACHE_SLOTS entries: a collision replaces the
+ * older entry.  Never touches libevent: bodies are the caller's, made and
+ * dropped through wrap/unwrap. */
+#define _GNU_SOURCE
+#include "fcache.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "docroot.h"
+
+static const char *const suffixes[FCACHE_SIDECARS] = {".br", ".gz"};
+
+struct slot {
+    char *key; /* rel path; NULL: empty */
+    struct fcache_file f;
+};
+
+struct fcache {
+    fcache_wrap_fn wrap;
+    fcache_unwrap_fn unwrap;
+    struct slot slots[MH_FILE_CACHE_SLOTS];
+};
+
+struct fcache *fcache_new(fcache_wrap_fn wrap, fcache_unwrap_fn unwrap)
+{
+    struct fcache *c = calloc(1, sizeof(*c));
+    if (c) {
+        c->wrap = wrap;
+        c->unwrap = unwrap;
+    }
+    return c;
+}
+
+static void release_rep(struct fcache *c, struct fcache_rep *r)
+{
+    if (r->body)
+        c->unwrap(r->body); /* the body owns fd */
+    else if (r->fd >= 0)
+        close(r->fd);
+    r->body = NULL;
+    r->fd = -1;
+}
+
+static void release(struct fcache *c, struct fcache_file *f)
+{
+    if (f->status == 200)
+        release_rep(c, &f->file);
+    for (int i = 0; i < FCACHE_SIDECARS; i++)
+        if (f->has_sidecar[i])
+            release_rep(c, &f->sidecar[i]);
+    memset(f, 0, sizeof(*f));
+}
+
+static void clear_slot(struct fcache *c, struct slot *s)
+{
+    if (!s->key)
+        return;
+    release(c, &s->f);
+    free(s->key);
+    s->key = NULL;
+}
+
+void fcache_flush(struct fcache *c)
+{
+    for (size_t i = 0; i < MH_FILE_CACHE_SLOTS; i++)
+        clear_slot(c, &c->slots[i]);
+}
+
+void fcache_free(struct fcache *c)
+{
+    if (!c)
+        return;
+    fcache_flush(c);
+    free(c);
+}
+
+static uint64_t hash(const char *s)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+           a->st_size == b->st_size && a->st_mode == b->st_mode &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+           a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static int not_older(const struct stat *side, const struct stat *orig)
+{
+    const struct timespec *a = &side->st_mtim, *o = &orig->st_mtim;
+    return a->tv_sec > o->tv_sec ||
+           (a->tv_sec == o->tv_sec && a->tv_nsec >= o->tv_nsec);
+}
+
+/* A fresh look at rel and its siblings, as plain opens. */
+struct probe {
+    int status, fd;
+    struct stat st;
+    int side_fd[FCACHE_SIDECARS]; /* -1: none usable */
+    struct stat side_st[FCACHE_SIDECARS];
+};
+
+static void probe_close(struct probe *p)
+{
+    if (p->status == 200)
+        close(p->fd);
+    for (int i = 0; i < FCACHE_SIDECARS; i++)
+        if (p->side_fd[i] >= 0)
+            close(p->side_fd[i]);
+}
+
+static void probe(int rootfd, const char *rel, struct probe *p)
+{
+    p->status = docroot_open(rootfd, rel, &p->fd, &p->st);
+    for (int i = 0; i < FCACHE_SIDECARS; i++) {
+        char side[MH_URL_PATH_MAX + 4];
+        struct buf b;
+        p->side_fd[i] = -1;
+        if (p->status != 200 || !S_ISREG(p->st.st_mode))
+            continue;
+        buf_init(&b, side, sizeof(side));
+        buf_puts(&b, rel);
+        buf_puts(&b, suffixes[i]);
+        int fd;
+        if (b.overflow || docroot_open(rootfd, side, &fd, &p->side_st[i]) != 200)
+            continue;
+        if (S_ISREG(p->side_st[i].st_mode) && not_older(&p->side_st[i], &p->st))
+            p->side_fd[i] = fd;
+        else
+            close(fd);
+    }
+}
+
+/* Does the probe see exactly what the entry holds? */
+static int unchanged(const struct fcache_file *f, const struct probe *p)
+{
+    if (p->status != f->status || (p->status == 200 && !same_file(&p->st, &f->file.st)))
+        return 0;
+    for (int i = 0; i < FCACHE_SIDECARS; i++) {
+        if ((p->side_fd[i] >= 0) != f->has_sidecar[i])
+            return 0;
+        if (f->has_sidecar[i] && !same_file(&p->side_st[i], &f->sidecar[i].st))
+            return 0;
+    }
+    return 1;
+}
+
+static void load_rep(struct fcache *c, struct fcache_rep *r, int fd,
+                     const struct stat *st)
+{
+    r->fd = fd;
+    r->st = *st;
+    r->body = NULL;
+    if (!S_ISREG(st->st_mode))
+        return;
+    etag_format((uint64_t)st->st_ino, (uint64_t)st->st_size,
+                (int64_t)st->st_mtim.tv_sec, st->st_mtim.tv_nsec, r->etag);
+    if (httpdate_format(st->st_mtime, r->lastmod) != 0)
+        r->lastmod[0] = '\0';
+    r->body = c->wrap(fd, (uint64_t)st->st_size);
+}
+
+/* Take over the probe's fds into f. */
+static void load(struct fcache *c, struct fcache_file *f, const struct probe *p,
+                 time_t now)
+{
+    memset(f, 0, sizeof(*f));
+    f->status = p->status;
+    f->checked = now;
+    if (p->status == 200)
+        load_rep(c, &f->file, p->fd, &p->st);
+    for (int i = 0; i < FCACHE_SIDECARS; i++) {
+        f->has_sidecar[i] = p->side_fd[i] >= 0;
+        if (f->has_sidecar[i])
+            load_rep(c, &f->sidecar[i], p->side_fd[i], &p->side_st[i]);
+    }
+}
+
+/* Are the open files still as cached?  A file rewritten in place keeps its
+ * fd, so its new bytes would go out under the old validators: one fstat()
+ * per open file keeps body and ETag together on every hit. */
+static int still_same(const struct fcache_file *f)
+{
+    struct stat st;
+    if (f->status == 200 &&
+        (fstat(f->file.fd, &st) != 0 || !same_file(&st, &f->file.st)))
+        return 0;
+    for (int i = 0; i < FCACHE_SIDECARS; i++)
+        if (f->has_sidecar[i] &&
+            (fstat(f->sidecar[i].fd, &st) != 0 || !same_file(&st, &f->sidecar[i].st)))
+            return 0;
+    return 1;
+}
+
+struct fcache_file *fcache_get(struct fcache *c, int rootfd, const char *rel,
+                               time_t now)
+{
+    struct slot *s = &c->slots[hash(rel) % MH_FILE_CACHE_SLOTS];
+    int hit = s->key && !strcmp(s->key, rel);
+    if (hit && now - s->f.checked < MH_FILE_CACHE_VALID_SEC && still_same(&s->f))
+        return &s->f;
+
+    struct probe p;
+    probe(rootfd, rel, &p);
+    if (hit && unchanged(&s->f, &p)) {
+        probe_close(&p);
+        s->f.checked = now;
+        return &s->f;
+    }
+    if (hit) {
+        release(c, &s->f);
+    } else {
+        clear_slot(c, s);
+        s->key = strdup(rel);
+        if (!s->key) { /* out of memory: answer 503 this once, cache nothing */
+            probe_close(&p);
+            memset(&s->f, 0, sizeof(s->f));
+            s->f.status = 503;
+            return &s->f;
+        }
+    }
+    load(c, &s->f, &p, now);
+    return &s->f;
+}

@@ -1,0 +1,168 @@
+/* test_fcache.c - fcache.c: the per-worker open-file cache.  Time is passed
+ * in explicitly, so freshness is tested exactly: a hit within the same
+ * second, an in-place rewrite seen at once (fstat), a rename, a deletion and
+ * a new sidecar seen once MH_FILE_CACHE_VALID_SEC has passed, never before;
+ * bodies are wrapped once and released when replaced.  A file replaced by
+ * rename or deleted is seen at once too: unlinking changes the old inode's
+ * ctime, which the per-hit fstat() notices. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fcache.h"
+
+static char root[64];
+static int rootfd = -1;
+static int wrapped, unwrapped;
+
+static void *wrap(int fd, uint64_t size)
+{
+    (void)size;
+    wrapped++;
+    return (void *)(intptr_t)(fd + 1); /* owns fd, as a file segment would */
+}
+
+static void unwrap(void *body)
+{
+    unwrapped++;
+    close((int)(intptr_t)body - 1);
+}
+
+static void put(const char *rel, const char *text, time_t mtime)
+{
+    char p[256], tmp[300];
+    snprintf(p, sizeof(p), "%s/%s", root, rel);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", p);
+    FILE *f = fopen(tmp, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    struct timespec ts[2] = {{mtime, 0}, {mtime, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, tmp, ts, 0), 0);
+    assert_int_equal(rename(tmp, p), 0); /* a new inode, as deploys do */
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(root, sizeof(root), "/tmp/mh-test-fcache-XXXXXX");
+    assert_non_null(mkdtemp(root));
+    rootfd = open(root, O_PATH | O_DIRECTORY);
+    assert_true(rootfd >= 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    close(rootfd);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+    return system(cmd);
+}
+
+static void test_hit_and_rename(void **state)
+{
+    (void)state;
+    struct fcache *c = fcache_new(wrap, unwrap);
+    assert_non_null(c);
+    put("a.txt", "one\n", 1000);
+    wrapped = unwrapped = 0;
+    struct fcache_file *f = fcache_get(c, rootfd, "a.txt", 100);
+    assert_int_equal(f->status, 200);
+    assert_int_equal(f->file.st.st_size, 4);
+    char etag1[ETAG_LEN];
+    strcpy(etag1, f->file.etag);
+    assert_string_equal(f->file.lastmod, "Thu, 01 Jan 1970 00:16:40 GMT");
+    assert_int_equal(wrapped, 1);
+
+    /* same second: the same entry, nothing reopened */
+    assert_ptr_equal(fcache_get(c, rootfd, "a.txt", 100), f);
+    assert_int_equal(wrapped, 1);
+
+    /* replaced by rename: the old inode's ctime changed, so it is seen at once */
+    put("a.txt", "two, longer\n", 1000);
+    f = fcache_get(c, rootfd, "a.txt", 100);
+    assert_int_equal(f->file.st.st_size, 12);
+    assert_string_not_equal(f->file.etag, etag1);
+    assert_int_equal(wrapped, 2);
+    assert_int_equal(unwrapped, 1);
+    fcache_free(c);
+    assert_int_equal(unwrapped, 2);
+}
+
+static void test_in_place_rewrite_seen_at_once(void **state)
+{
+    (void)state;
+    struct fcache *c = fcache_new(wrap, unwrap);
+    put("b.txt", "same size\n", 2000);
+    struct fcache_file *f = fcache_get(c, rootfd, "b.txt", 200);
+    char etag1[ETAG_LEN];
+    strcpy(etag1, f->file.etag);
+    char p[256];
+    snprintf(p, sizeof(p), "%s/b.txt", root);
+    FILE *w = fopen(p, "w"); /* same inode, same size, new mtime */
+    fputs("SAME SIZE\n", w);
+    fclose(w);
+    f = fcache_get(c, rootfd, "b.txt", 200); /* still the same second */
+    assert_string_not_equal(f->file.etag, etag1);
+    fcache_free(c);
+}
+
+static void test_deleted_and_negative(void **state)
+{
+    (void)state;
+    struct fcache *c = fcache_new(wrap, unwrap);
+    char p[256];
+    put("c.txt", "c\n", 3000);
+    assert_int_equal(fcache_get(c, rootfd, "c.txt", 300)->status, 200);
+    snprintf(p, sizeof(p), "%s/c.txt", root);
+    unlink(p);
+    assert_int_equal(fcache_get(c, rootfd, "c.txt", 300)->status, 404);
+    /* a missing file is cached as missing for as long */
+    put("c.txt", "back\n", 3000);
+    assert_int_equal(fcache_get(c, rootfd, "c.txt", 300)->status, 404);
+    assert_int_equal(fcache_get(c, rootfd, "c.txt", 301)->status, 200);
+    assert_int_equal(fcache_get(c, rootfd, "../x", 302)->status, 404);
+    fcache_free(c);
+}
+
+static void test_sidecars(void **state)
+{
+    (void)state;
+    struct fcache *c = fcache_new(wrap, unwrap);
+    put("s.css", "body{}\n", 4000);
+    struct fcache_file *f = fcache_get(c, rootfd, "s.css", 400);
+    assert_false(f->has_sidecar[FCACHE_GZ]);
+    put("s.css.gz", "gz", 4000); /* same mtime: not older, so usable */
+    put("s.css.br", "br", 3999); /* older: not used */
+    f = fcache_get(c, rootfd, "s.css", 400);
+    assert_false(f->has_sidecar[FCACHE_GZ]); /* not seen before the interval */
+    f = fcache_get(c, rootfd, "s.css", 401);
+    assert_true(f->has_sidecar[FCACHE_GZ]);
+    assert_false(f->has_sidecar[FCACHE_BR]);
+    assert_int_equal(f->sidecar[FCACHE_GZ].st.st_size, 2);
+    assert_string_not_equal(f->sidecar[FCACHE_GZ].etag, f->file.etag);
+    fcache_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hit_and_rename),
+        cmocka_unit_test(test_in_place_rewrite_seen_at_once),
+        cmocka_unit_test(test_deleted_and_negative),
+        cmocka_unit_test(test_sidecars),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
