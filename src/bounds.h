@@ -30,6 +30,10 @@
 #define MH_SHUTDOWN_POLL_MS 50
 /* count: open files a worker keeps (fcache.c), each one file descriptor. */
 #define MH_FILE_CACHE_SLOTS 256
+/* bytes: a cached file up to this size is kept in memory, so its response
+ * goes out in one writev() instead of writev() plus sendfile().  At most
+ * MH_FILE_CACHE_SLOTS of them per worker: 4 MiB. */
+#define MH_SMALL_FILE_MAX (16 * 1024)
 /* seconds: how long a cached file's metadata is trusted before the path is
  * opened again (interface.md: no longer than a second). */
 #define MH_FILE_CACHE_VALID_SEC 1

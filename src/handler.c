@@ -150,6 +150,94 @@ static void on_send_complete(struct evhttp_request *req, void *arg)
                              &idle_tv);
 }
 
+/* A cached file's body, shared by the cache and every response sending it:
+ * a small file's bytes in memory (the whole response then goes out in one
+ * writev()), or a libevent file segment that is sent with sendfile().  It
+ * owns the file's fd; the last reference closes it. */
+struct body {
+    unsigned refs;
+    int fd;
+    struct evbuffer_file_segment *seg; /* NULL: the bytes are in data */
+    size_t len;
+    char data[];
+};
+
+static void body_unref(struct body *b)
+{
+    if (--b->refs)
+        return;
+    if (b->seg)
+        evbuffer_file_segment_free(b->seg); /* closes fd */
+    else
+        close(b->fd);
+    free(b);
+}
+
+/* evbuffer_add_reference's cleanup: a response is done with a memory body. */
+static void body_sent(const void *data, size_t len, void *arg)
+{
+    (void)data;
+    (void)len;
+    body_unref(arg);
+}
+
+/* Read all of a small file; 0 when it is as long as fstat said. */
+static int read_whole(int fd, char *p, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(fd, p + got, len - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+/* fcache's wrap and unwrap. */
+static void *wrap_file(int fd, uint64_t size)
+{
+    if (size == 0)
+        return NULL;
+    size_t mem = size <= MH_SMALL_FILE_MAX ? (size_t)size : 0;
+    struct body *b = malloc(sizeof(*b) + mem);
+    if (!b)
+        return NULL;
+    b->refs = 1;
+    b->fd = fd;
+    b->len = (size_t)size;
+    b->seg = NULL;
+    if (mem && read_whole(fd, b->data, mem) == 0)
+        return b;
+    /* large, or it changed while read: sendfile() from the file */
+    b->seg = evbuffer_file_segment_new(fd, 0, (ev_off_t)size, EVBUF_FS_CLOSE_ON_FREE);
+    if (!b->seg) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+static void unwrap_file(void *body)
+{
+    body_unref(body);
+}
+
+/* Queue [offset, offset + len) of a body on a connection's output. */
+static int add_body(struct evbuffer *out, struct body *b, uint64_t offset, uint64_t len)
+{
+    if (b->seg)
+        return evbuffer_add_file_segment(out, b->seg, (ev_off_t)offset, (ev_off_t)len);
+    b->refs++;
+    if (evbuffer_add_reference(out, b->data + offset, (size_t)len, body_sent, b) != 0) {
+        b->refs--;
+        return -1;
+    }
+    return 0;
+}
+
 /* Send [offset, offset + len) of a cached file as the body, with the
  * headers already set by the caller.  The file's segment goes to the
  * connection's own output buffer, which libevent drains with sendfile();
@@ -172,29 +260,13 @@ static void send_rep(struct handler_ctx *h, struct evhttp_request *req, int stat
     bufferevent_set_timeouts(bev, NULL, &send_tv);
     evhttp_request_set_on_complete_cb(req, on_send_complete, h);
     evhttp_send_reply_start(req, status, status_reason(status));
-    int added = rep->body
-                    ? evbuffer_add_file_segment(bufferevent_get_output(bev), rep->body,
-                                                (ev_off_t)offset, (ev_off_t)len)
-                    : -1;
+    int added =
+        rep->body ? add_body(bufferevent_get_output(bev), rep->body, offset, len) : -1;
     if (added != 0) /* headers are out: the client sees a short body */
         log_msg(MH_LOG_ERROR, "cannot send %s: %s", name,
                 rep->body ? strerror(errno) : "no file segment");
     evhttp_send_reply_end(req);
     finish(h, req, status, added == 0 ? (int64_t)len : 0);
-}
-
-/* fcache's wrap/unwrap: a regular file becomes a libevent file segment,
- * which owns the fd and is shared by every response that sends it. */
-static void *wrap_file(int fd, uint64_t size)
-{
-    if (size == 0)
-        return NULL;
-    return evbuffer_file_segment_new(fd, 0, (ev_off_t)size, EVBUF_FS_CLOSE_ON_FREE);
-}
-
-static void unwrap_file(void *body)
-{
-    evbuffer_file_segment_free(body);
 }
 
 /* The cached Content-Type of a file, worked out on first use. */
