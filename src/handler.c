@@ -1,14 +1,16 @@
 /* handler.c - the request path, top to bottom.
  *
- *   method -> target -> path.c -> docroot.c -> directory (301, index,
- *   listing, 403) or file -> mime.c -> headers -> body (sendfile) -> log
+ *   limits -> method -> target -> path.c -> fcache.c (docroot.c) ->
+ *   directory (301, index, listing, 403) or file -> mime.c -> validators,
+ *   304, range -> headers -> body -> log
  *
  * Owns: the order of those steps and the headers of every response.  It
- * parses no bytes itself (path.c, precond.c and clf.c do) and touches the
- * file system only through docroot.c.  Every response, error or not, goes
- * through finish(), which writes the access-log line.  File bodies are added
- * to the connection's own output buffer, so libevent sends them with
- * sendfile(); no file is ever read into memory. */
+ * parses no bytes itself (path.c, precond.c, range.c, encoding.c and clf.c
+ * do) and reaches the file system only through fcache.c and docroot.c.
+ * Every response, error or not, goes through finish(), which writes the
+ * access-log line.  Bodies are added to the connection's own output buffer:
+ * small files from the cache's memory, large ones as file segments that
+ * libevent sends with sendfile(), never read into memory. */
 #define _GNU_SOURCE
 #include "handler.h"
 
