@@ -282,10 +282,12 @@ static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
         !evbuffer_add_cb(bufferevent_get_input(bev), on_input, c) ||
         !evbuffer_add_cb(bufferevent_get_output(bev), on_output, c)) {
         log_msg(MH_LOG_ERROR, "out of memory for a new connection");
+        if (bev) /* its buffers' callbacks point at c: they go with it */
+            bufferevent_free(bev);
         if (c && c->deadline)
             event_free(c->deadline);
         free(c);
-        return bev; /* evhttp serves it untracked rather than fail */
+        return NULL; /* evhttp makes a bufferevent of its own: served, untracked */
     }
     c->t = t;
     c->bev = bev;
