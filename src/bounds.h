@@ -28,8 +28,22 @@
 #define MH_SHUTDOWN_GRACE_SEC 5
 /* milliseconds: how often a stopping worker checks whether it is idle. */
 #define MH_SHUTDOWN_POLL_MS 50
-/* count: open files a worker keeps (fcache.c), each one file descriptor. */
+/* count: entries of a worker's open-file cache (fcache.c), each holding up
+ * to three fds (a file, its .br and .gz).  Fewer when the open-file limit
+ * is low: see MH_FD_* below. */
 #define MH_FILE_CACHE_SLOTS 256
+/* fds: what the process keeps free of the open-file limit for transient
+ * opens (probing a path and its sidecars, listings, log reopening), and what
+ * each worker holds besides connections and cache (listener, epoll,
+ * notification fd, docroot).  The rest is split between the workers: each
+ * caps its connections and cache so accept() never takes the last fds a
+ * request needs. */
+#define MH_FD_RESERVE     16
+#define MH_FDS_PER_WORKER 5
+/* bytes: what a connection's input buffer may hold before the server stops
+ * reading from it (a pipelining client that does not read its responses):
+ * a request head and body at evhttp's own limits fit. */
+#define MH_INPUT_BUFFER_MAX (MH_HEADERS_HARD_MAX + MH_REQUEST_BODY_HARD_MAX + 4096)
 /* bytes: a cached file up to this size is kept in memory, so its response
  * goes out in one writev() instead of writev() plus sendfile().  At most
  * MH_FILE_CACHE_SLOTS of them per worker: 4 MiB. */

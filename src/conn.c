@@ -291,6 +291,10 @@ static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
     }
     c->t = t;
     c->bev = bev;
+    /* stop reading while MH_INPUT_BUFFER_MAX bytes wait (evhttp keeps reading
+     * while it writes: a client that pipelines and never reads would
+     * otherwise make us buffer without bound) */
+    bufferevent_setwatermark(bev, EV_READ, 0, MH_INPUT_BUFFER_MAX);
     bufferevent_incref(bev); /* ours until the first byte tells us evhttp's */
     c->reading = true;
     event_add(c->deadline, &tv);

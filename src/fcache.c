@@ -7,7 +7,8 @@
  * MH_FILE_CACHE_VALID_SEC seconds, then the path and its siblings are opened
  * again through docroot_open() (so confinement, deletions, permission
  * changes and replaced files are all seen), as nginx's open_file_cache_valid
- * does.  Direct-mapped, MH_FILE_CACHE_SLOTS entries: a collision replaces the
+ * does.  Direct-mapped, a fixed number of entries chosen at creation (at
+ * most MH_FILE_CACHE_SLOTS, each up to three fds): a collision replaces the
  * older entry.  Never touches libevent: bodies are the caller's, made and
  * dropped through wrap/unwrap. */
 #define _GNU_SOURCE
@@ -30,15 +31,19 @@ struct slot {
 struct fcache {
     fcache_wrap_fn wrap;
     fcache_unwrap_fn unwrap;
-    struct slot slots[MH_FILE_CACHE_SLOTS];
+    size_t nslots;
+    struct slot slots[];
 };
 
-struct fcache *fcache_new(fcache_wrap_fn wrap, fcache_unwrap_fn unwrap)
+struct fcache *fcache_new(unsigned slots, fcache_wrap_fn wrap, fcache_unwrap_fn unwrap)
 {
-    struct fcache *c = calloc(1, sizeof(*c));
+    if (slots == 0 || slots > MH_FILE_CACHE_SLOTS)
+        return NULL;
+    struct fcache *c = calloc(1, sizeof(*c) + slots * sizeof(c->slots[0]));
     if (c) {
         c->wrap = wrap;
         c->unwrap = unwrap;
+        c->nslots = slots;
     }
     return c;
 }
@@ -74,7 +79,7 @@ static void clear_slot(struct fcache *c, struct slot *s)
 
 void fcache_flush(struct fcache *c)
 {
-    for (size_t i = 0; i < MH_FILE_CACHE_SLOTS; i++)
+    for (size_t i = 0; i < c->nslots; i++)
         clear_slot(c, &c->slots[i]);
 }
 
@@ -214,7 +219,7 @@ static int still_same(const struct fcache_file *f)
 struct fcache_file *fcache_get(struct fcache *c, int rootfd, const char *rel,
                                time_t now)
 {
-    struct slot *s = &c->slots[hash(rel) % MH_FILE_CACHE_SLOTS];
+    struct slot *s = &c->slots[hash(rel) % c->nslots];
     int hit = s->key && !strcmp(s->key, rel);
     if (hit && now - s->f.checked < MH_FILE_CACHE_VALID_SEC && still_same(&s->f))
         return &s->f;

@@ -36,7 +36,9 @@ struct fcache_file {
 typedef void *(*fcache_wrap_fn)(int fd, uint64_t size);
 typedef void (*fcache_unwrap_fn)(void *body);
 
-struct fcache *fcache_new(fcache_wrap_fn wrap, fcache_unwrap_fn unwrap);
+/* A cache of `slots` entries (1..MH_FILE_CACHE_SLOTS); it keeps at most
+ * 3 x slots files open (a file and its two sidecars each). */
+struct fcache *fcache_new(unsigned slots, fcache_wrap_fn wrap, fcache_unwrap_fn unwrap);
 void fcache_free(struct fcache *c);
 
 /* The file at rel (as path_relative() gives) beneath rootfd, with its

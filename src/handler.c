@@ -557,6 +557,29 @@ static int over_limit(struct evhttp_request *req)
     return 0;
 }
 
+/* Framing the HTTP library lets through but RFC 9112 refuses: white space
+ * in a header name (also "Name : value"), several or malformed
+ * Content-Length headers, several Host headers or a list in one, no Host in
+ * HTTP/1.1.  Each could make this server and a proxy in front of it see
+ * different requests (request smuggling). */
+static bool bad_framing(struct evhttp_request *req)
+{
+    unsigned hosts = 0, lengths = 0;
+    struct evkeyval *kv;
+    TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
+    {
+        if (!kv->key[0] || strpbrk(kv->key, " \t"))
+            return true;
+        if (!strcasecmp(kv->key, "Host") && (hosts++ || strchr(kv->value, ',')))
+            return true;
+        if (!strcasecmp(kv->key, "Content-Length") &&
+            (lengths++ || !kv->value[0] ||
+             strspn(kv->value, "0123456789") != strlen(kv->value)))
+            return true;
+    }
+    return req->major == 1 && req->minor >= 1 && hosts == 0;
+}
+
 static void handle(struct handler_ctx *h, struct evhttp_request *req);
 
 void handler_request(struct evhttp_request *req, void *arg)
@@ -572,6 +595,12 @@ static void handle(struct handler_ctx *h, struct evhttp_request *req)
     h->now = time(NULL);
     if (h->now != h->date_sec && httpdate_format(h->now, h->date) == 0)
         h->date_sec = h->now; /* the Date header, formatted once a second */
+    if (bad_framing(req)) {   /* what follows on the connection cannot be trusted */
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+                          "close");
+        send_status(h, req, HTTP_STATUS_BAD_REQUEST);
+        return;
+    }
     int limit = over_limit(req);
     if (limit) {
         if (limit == HTTP_STATUS_TOO_LARGE) /* the body is not read: close */
@@ -640,15 +669,20 @@ static int reopen_root(struct handler_ctx *h, const char *docroot)
 
 void handler_tick(struct handler_ctx *h)
 {
-    if (reopen_root(h, h->cfg->docroot) != 0)
-        log_msg(MH_LOG_ERROR, "cannot open docroot %s: %s; serving the previous one",
-                h->cfg->docroot, strerror(errno));
+    if (reopen_root(h, h->cfg->docroot) == 0 ||
+        h->now - h->root_err_logged < MH_LOG_CONDITION_SEC)
+        return;
+    h->root_err_logged = h->now;
+    log_msg(MH_LOG_ERROR,
+            "cannot open docroot %s: %s; serving the previous one "
+            "(logged once per %d s)",
+            h->cfg->docroot, strerror(errno), MH_LOG_CONDITION_SEC);
 }
 
-int handler_init(struct handler_ctx *h)
+int handler_init(struct handler_ctx *h, unsigned cache_slots)
 {
     h->rootfd = -1;
-    h->files = fcache_new(wrap_file, unwrap_file);
+    h->files = fcache_new(cache_slots, wrap_file, unwrap_file);
     return h->files ? 0 : -1;
 }
 

@@ -22,15 +22,16 @@ struct handler_ctx {
     int rootfd;     /* O_PATH fd of cfg->docroot, refreshed each second */
     dev_t root_dev; /* which directory rootfd is */
     ino_t root_ino;
-    struct fcache *files; /* open files, trusted for at most a second */
-    time_t now;           /* the current request's time */
-    bool stopping;        /* shutting down: answer with Connection: close */
-    time_t date_sec;      /* the second `date` was formatted for */
+    struct fcache *files;   /* open files, trusted for at most a second */
+    time_t now;             /* the current request's time */
+    time_t root_err_logged; /* when a failing docroot was last logged */
+    bool stopping;          /* shutting down: answer with Connection: close */
+    time_t date_sec;        /* the second `date` was formatted for */
     char date[HTTPDATE_LEN];
 };
 
 /* Set up (rootfd, file cache) and tear down a context; 0 or -1. */
-int handler_init(struct handler_ctx *h);
+int handler_init(struct handler_ctx *h, unsigned cache_slots);
 void handler_free(struct handler_ctx *h);
 
 /* The evhttp generic callback; arg is the worker's struct handler_ctx. */

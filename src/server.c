@@ -15,6 +15,7 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -158,6 +160,62 @@ fail:;
     return -1;
 }
 
+/* --- the open-file budget --- */
+
+/* What each worker may hold open. */
+struct fd_budget {
+    unsigned connections; /* its share of max_connections, within the fd limit */
+    unsigned cache_slots; /* its file cache: up to 3 fds a slot */
+};
+
+static unsigned count_open_fds(void)
+{
+    unsigned n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return 64; /* no /proc: assume plenty are taken */
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n > 3 ? n - 3 : n; /* ".", ".." and the DIR's own fd */
+}
+
+/* Split what the open-file limit leaves between the workers, so a worker
+ * never accepts a connection it could not then serve a file on. */
+static int plan_fds(const struct mh_config *cfg, unsigned workers, struct fd_budget *b,
+                    struct mh_error *err)
+{
+    struct rlimit rl;
+    unsigned long limit = 1024;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        limit = rl.rlim_cur;
+    else if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        limit = 1UL << 20;
+    unsigned long fixed =
+        count_open_fds() + MH_FD_RESERVE + workers * MH_FDS_PER_WORKER;
+    unsigned long per = limit > fixed ? (limit - fixed) / workers : 0;
+    unsigned long slots = per / 8;
+    slots = slots < 1 ? 1 : slots > MH_FILE_CACHE_SLOTS ? MH_FILE_CACHE_SLOTS : slots;
+    if (per < 3 * slots + 2) {
+        snprintf(err->msg, sizeof(err->msg),
+                 "minihttpd: the open-file limit (%lu) is too low for %u worker%s: "
+                 "raise it (ulimit -n, LimitNOFILE=) or use fewer workers",
+                 limit, workers, workers == 1 ? "" : "s");
+        return -1;
+    }
+    unsigned long share = (cfg->max_connections + workers - 1) / workers;
+    unsigned long room = per - 3 * slots;
+    b->cache_slots = (unsigned)slots;
+    b->connections = (unsigned)(share < room ? share : room);
+    if (share > room)
+        log_msg(MH_LOG_NOTICE,
+                "open files limited to %lu: each of %u worker%s serves at "
+                "most %u connections (max_connections = %u)",
+                limit, workers, workers == 1 ? "" : "s", b->connections,
+                cfg->max_connections);
+    return 0;
+}
+
 /* --- workers --- */
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -262,7 +320,7 @@ static struct event_base *new_worker_base(void)
     return base;
 }
 
-static int worker_init(struct worker *w, int listen_fd, unsigned per_worker_max,
+static int worker_init(struct worker *w, int listen_fd, const struct fd_budget *budget,
                        struct mh_error *err)
 {
     const struct mh_config *cfg = w->cfg->cfg;
@@ -281,7 +339,8 @@ static int worker_init(struct worker *w, int listen_fd, unsigned per_worker_max,
         close(listen_fd);
         return -1;
     }
-    if (handler_init(&w->h) != 0 || handler_set_config(&w->h, cfg) != 0) {
+    if (handler_init(&w->h, budget->cache_slots) != 0 ||
+        handler_set_config(&w->h, cfg) != 0) {
         snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot open docroot %s: %s",
                  cfg->docroot, strerror(errno));
         close(listen_fd);
@@ -299,8 +358,8 @@ static int worker_init(struct worker *w, int listen_fd, unsigned per_worker_max,
     evhttp_set_timeout(w->http, (int)cfg->keepalive_timeout);
     evhttp_set_gencb(w->http, handler_request, &w->h);
     w->bound = evhttp_accept_socket_with_handle(w->http, listen_fd);
-    w->conns = w->bound ? conn_table_new(w->base, w->http, w->bound, per_worker_max,
-                                         cfg, &w->alog)
+    w->conns = w->bound ? conn_table_new(w->base, w->http, w->bound,
+                                         budget->connections, cfg, &w->alog)
                         : NULL;
     w->tick = event_new(w->base, -1, EV_PERSIST, on_tick, w);
     if (!w->bound || !w->conns || !w->tick || event_add(w->tick, &sec) != 0) {
@@ -485,6 +544,9 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
         snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot create the event loop");
         goto fail;
     }
+    struct fd_budget budget;
+    if (plan_fds(cfg, s->nworkers, &budget, err) != 0)
+        goto fail;
     for (unsigned i = 0; i < s->nworkers; i++) {
         struct worker *w = &s->workers[i];
         w->srv = s;
@@ -494,9 +556,7 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
         atomic_init(&w->next_cfg, NULL);
         w->h.rootfd = -1; /* handler_init() has not run yet */
         int fd = bind_socket(cfg, 1, err);
-        /* max_connections is shared evenly between the workers */
-        unsigned per_worker = (cfg->max_connections + s->nworkers - 1) / s->nworkers;
-        if (fd < 0 || worker_init(w, fd, per_worker, err) != 0)
+        if (fd < 0 || worker_init(w, fd, &budget, err) != 0)
             goto fail;
     }
     return s;

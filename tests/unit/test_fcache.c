@@ -74,7 +74,7 @@ static int teardown(void **state)
 static void test_hit_and_rename(void **state)
 {
     (void)state;
-    struct fcache *c = fcache_new(wrap, unwrap);
+    struct fcache *c = fcache_new(64, wrap, unwrap);
     assert_non_null(c);
     put("a.txt", "one\n", 1000);
     wrapped = unwrapped = 0;
@@ -104,7 +104,7 @@ static void test_hit_and_rename(void **state)
 static void test_in_place_rewrite_seen_at_once(void **state)
 {
     (void)state;
-    struct fcache *c = fcache_new(wrap, unwrap);
+    struct fcache *c = fcache_new(64, wrap, unwrap);
     put("b.txt", "same size\n", 2000);
     struct fcache_file *f = fcache_get(c, rootfd, "b.txt", 200);
     char etag1[ETAG_LEN];
@@ -122,7 +122,7 @@ static void test_in_place_rewrite_seen_at_once(void **state)
 static void test_deleted_and_negative(void **state)
 {
     (void)state;
-    struct fcache *c = fcache_new(wrap, unwrap);
+    struct fcache *c = fcache_new(64, wrap, unwrap);
     char p[256];
     put("c.txt", "c\n", 3000);
     assert_int_equal(fcache_get(c, rootfd, "c.txt", 300)->status, 200);
@@ -140,7 +140,7 @@ static void test_deleted_and_negative(void **state)
 static void test_sidecars(void **state)
 {
     (void)state;
-    struct fcache *c = fcache_new(wrap, unwrap);
+    struct fcache *c = fcache_new(64, wrap, unwrap);
     put("s.css", "body{}\n", 4000);
     struct fcache_file *f = fcache_get(c, rootfd, "s.css", 400);
     assert_false(f->has_sidecar[FCACHE_GZ]);
