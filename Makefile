@@ -5,6 +5,10 @@
 #   make test     build with AddressSanitizer + UBSan and run every test (as
 #                 root this includes building, installing and purging the .deb)
 #   make package  build build/minihttpd_VERSION_ARCH.deb from packaging/debian
+#   make fuzz     run every libFuzzer target FUZZ_SECONDS (default 60) each
+#   make soak     one million mixed requests; RSS and fds must stay flat
+#   make test-valgrind   the integration suite under valgrind memcheck
+#   make test-scaleout   two servers behind HAProxy, one stopped under load
 #   make bench    CPU per request, memory per connection and latency against
 #                 nginx, lighttpd and h2o (as root: installs wrk and them);
 #                 see docs/performance.md
@@ -22,7 +26,7 @@ TEST_DEPS := chromium
 VERSION  := $(shell grep -o -m1 'minihttpd VERSION [0-9.]*' CMakeLists.txt | cut -d' ' -f3)
 PKG      := build/pkg
 
-.PHONY: all deps pkg-deps test-deps bench build run test package clean format
+.PHONY: all deps pkg-deps test-deps bench fuzz soak test-valgrind test-scaleout build run test package clean format
 
 all: build
 
@@ -99,8 +103,26 @@ package: pkg-deps
 bench: build
 	python3 bench/run
 
+# One million mixed requests against build/release; RSS and fds must stay flat.
+soak: build
+	python3 tests/soak/run
+
+# The integration suite against a Debug build under valgrind memcheck.
+test-valgrind: deps
+	python3 tests/valgrind/run
+
+# Two minihttpd behind HAProxy, one stopped under load (not part of make test).
+test-scaleout: build
+	python3 tests/scaleout/run
+
+# Build the libFuzzer targets with clang-14 (ASan + UBSan) in build/fuzz and
+# run each for FUZZ_SECONDS (default 60); installs clang-14 as root.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
 format:
-	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i src/*.[ch] tests/unit/*.c tests/daemon/*.c tests/fuzz/*.[ch]
 
 clean:
 	rm -rf build

@@ -390,7 +390,7 @@ unsigned conn_table_busy(const struct conn_table *t)
 {
     unsigned n = 0;
     for (const struct conn *c = t->head; c; c = c->next)
-        if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+        if (c->reading || evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
             n++;
     return n;
 }

@@ -35,7 +35,8 @@ void conn_table_set_config(struct conn_table *t, const struct mh_config *cfg);
 /* Stop accepting for good (shutdown); the listener is freed. */
 void conn_table_stop_accepting(struct conn_table *t);
 
-/* Connections whose response is still being written. */
+/* Connections with work in flight: a response still being written, or a
+ * request begun (or a new connection that has not sent its first one). */
 unsigned conn_table_busy(const struct conn_table *t);
 
 /* Connections open now. */

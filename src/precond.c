@@ -132,7 +132,7 @@ static bool valid_fields(int year, int mon, int day, int h, int m, int s)
 int httpdate_parse(const char *s, size_t len, time_t *out)
 {
     struct cursor c = {s, s + len};
-    int day, mon, year, h, m, sec, wday;
+    int day = 0, mon = 0, year = 0, h = 0, m = 0, sec = 0, wday = -1;
     bool ok;
     struct cursor probe = c;
 

@@ -1,0 +1,33 @@
+/* fuzz_encoding.c - accept_encoding_parse() on arbitrary header values.
+ *
+ * Checks: no crash or over-read (exact-size buffer, no NUL); the result has
+ * only ENC_GZIP and ENC_BR bits; empty list elements do not matter (", "
+ * before and " ," after the value give the same result, RFC 9110 5.6.1);
+ * a value without '*', 'z' or 'r' (any case) accepts nothing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "encoding.h"
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const char *s = (const char *)data;
+    unsigned r = accept_encoding_parse(s, size);
+    FUZZ_CHECK((r & ~(unsigned)(ENC_GZIP | ENC_BR)) == 0);
+
+    char *wrapped = malloc(size + 4);
+    FUZZ_CHECK(wrapped != NULL);
+    memcpy(wrapped, ", ", 2);
+    if (size)
+        memcpy(wrapped + 2, s, size);
+    memcpy(wrapped + 2 + size, " ,", 2);
+    FUZZ_CHECK(accept_encoding_parse(wrapped, size + 4) == r);
+    free(wrapped);
+
+    /* every accepted name holds a 'z' (gzip, x-gzip), an 'r' (br) or is '*' */
+    if (!memchr(s, '*', size) && !memchr(s, 'z', size) && !memchr(s, 'Z', size) &&
+        !memchr(s, 'r', size) && !memchr(s, 'R', size))
+        FUZZ_CHECK(r == 0);
+    return 0;
+}
