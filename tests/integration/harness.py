@@ -332,6 +332,28 @@ def wait_for_lines(path, n, timeout=3):
         time.sleep(0.05)
 
 
+# The request and status of an access-log line (any client, any time).
+LOG_RE = re.compile(r'^\S+ - - \[[^\]]+\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-) ')
+
+
+def log_entries(s, n, timeout=3):
+    """(request, status) of the access-log lines once there are n."""
+    out = []
+    for line in wait_for_lines(s.access_log, n, timeout):
+        m = LOG_RE.match(line)
+        assert m, "access-log line not in Combined Log Format: %r" % line[:300]
+        out.append((m.group(1), int(m.group(2))))
+    return out
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process, from /proc/PID/stat, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # fields[0] is field 3 (state): utime is field 14, stime 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_until(pred, timeout, step=0.05):
     """Poll pred() until it returns a true value or timeout; returns it."""
     deadline = time.monotonic() + timeout

@@ -45,12 +45,6 @@ class LimitedServer(Server):
         return self
 
 
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def open_fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 

@@ -33,12 +33,6 @@ def pattern(n, seed=b"old"):
     return bytes(out[:n])
 
 
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def start_download(port, path):
     """A GET whose client reads only the head and 1 MiB of body.  Returns
     (socket, Content-Length, body bytes read so far)."""

@@ -30,9 +30,6 @@ from harness import *  # noqa: E402,F401,F403
 HELLO = b"hello, hostile world\n"
 MIB = 1 << 20
 
-# Any access-log line, parsed requests or not ("-" as the request).
-LOG_RE = re.compile(r'^\S+ - - \[[^\]]+\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-) ')
-
 
 def rss_kib(pid):
     """VmRSS of a process, in KiB."""
@@ -43,12 +40,6 @@ def rss_kib(pid):
     raise AssertionError("no VmRSS for pid %d" % pid)
 
 
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def raise_nofile(want):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < want:
@@ -57,15 +48,6 @@ def raise_nofile(want):
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     if soft < want:
         raise Skip("RLIMIT_NOFILE %d < %d" % (soft, want))
-
-
-def log_entries(s, n, timeout=3):
-    out = []
-    for line in wait_for_lines(s.access_log, n, timeout):
-        m = LOG_RE.match(line)
-        assert m, "access-log line not in Combined Log Format: %r" % line[:300]
-        out.append((m.group(1), int(m.group(2))))
-    return out
 
 
 def timed_get(port, path="/hello.txt"):

@@ -21,19 +21,6 @@ HEADERS_MAX = 8192        # MH_HEADERS_MAX
 BODY_MAX = 1024           # MH_REQUEST_BODY_MAX
 HELLO = b"hello, limits\n"
 
-# Any access-log line, parsed requests or not ("-" as the request).
-LOG_RE = re.compile(r'^\S+ - - \[[^\]]+\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-) ')
-
-
-def log_entries(s, n, timeout=3):
-    """(request, status) of the access-log lines once there are n."""
-    out = []
-    for line in wait_for_lines(s.access_log, n, timeout):
-        m = LOG_RE.match(line)
-        assert m, "access-log line not in Combined Log Format: %r" % line[:300]
-        out.append((m.group(1), int(m.group(2))))
-    return out
-
 
 def head_of(data):
     end = data.find(b"\r\n\r\n")
@@ -311,13 +298,6 @@ def test_408_is_a_whole_response():
                    if r.count(h) != 1]
         assert not missing, "408 response without %s: %r" % (missing,
                                                              r.headers)
-
-
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    # fields[0] is field 3 (state): utime is field 14, stime 15.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def test_max_connections():
