@@ -686,6 +686,7 @@ struct mh_config *config_load(const char *path, const struct mh_overrides *ov,
         return NULL;
     }
     cfg->user_line = ld.line[key_index("user")];
+    cfg->access_log_off = !strcmp(cfg->access_log, "off");
     return cfg;
 }
 

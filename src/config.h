@@ -53,6 +53,7 @@ struct mh_config {
     unsigned send_timeout;                   /* seconds */
     unsigned max_connections;
     char access_log[MH_FS_PATH_MAX]; /* absolute path, "-" or "off" */
+    bool access_log_off;             /* access_log is "off" */
     char error_log[MH_FS_PATH_MAX];  /* absolute path or "-" */
     char types_file[MH_FS_PATH_MAX];
     char default_type[MH_MIME_TYPE_MAX];

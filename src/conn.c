@@ -156,7 +156,7 @@ static void log_unparsed(struct conn *c, int status, int64_t bytes)
 {
     char *addr = NULL;
     ev_uint16_t port = 0;
-    if (!c->evcon || !strcmp(c->t->cfg->access_log, "off"))
+    if (!c->evcon || c->t->cfg->access_log_off)
         return;
     evhttp_connection_get_peer(c->evcon, &addr, &port);
     struct access_record r = {

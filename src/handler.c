@@ -94,7 +94,7 @@ static void finish(struct handler_ctx *h, struct evhttp_request *req, int status
         .user_agent = evhttp_find_header(in, "User-Agent"),
         .when = h->date_sec,
     };
-    if (strcmp(h->cfg->access_log, "off") != 0)
+    if (!h->cfg->access_log_off)
         accesslog_add(h->log, &r);
 }
 

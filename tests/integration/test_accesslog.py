@@ -29,6 +29,20 @@ def parse(line):
             "referer": g[12], "ua": g[13]}
 
 
+def test_access_log_off():
+    """access_log = off: requests are served and no line goes anywhere, not
+    even for a request refused before it was parsed."""
+    with Server(log={"access_log": "off"}) as s:
+        s.write("hello.txt", b"hi\n")
+        assert get(s.port, "/hello.txt").status == 200
+        assert get(s.port, "/nope").status == 404
+        raw(b"GET /x HTTP/1.1\r\nHost: x\r\nX: " + b"y" * 70000 + b"\r\n\r\n", s.port)
+        time.sleep(1.5)  # past a log flush
+        s.stop()
+        assert not os.path.exists(s.access_log), "a file was created"
+        assert s.stdout() == "", s.stdout()[:300]
+
+
 def test_format_and_errors_logged():
     with Server() as s:
         s.write("hello.txt", b"0123456789\n")

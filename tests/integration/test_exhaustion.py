@@ -9,6 +9,7 @@
 import os
 import resource
 import select
+import shutil
 import socket
 import subprocess
 import sys
@@ -190,6 +191,25 @@ def test_out_of_fds_keeps_serving_without_spinning():
                             "of fds (not once per 10 s):\n%s"
                             % (len(noise), elapsed, "\n".join(noise[:5])))
         assert not problems, "\n".join(problems)
+
+
+def test_limit_too_low_for_workers_is_a_startup_error():
+    """An open-file limit that leaves the workers nothing is refused at start
+    with one line naming the cause, not discovered by clients later."""
+    s = LimitedServer(24, server={"workers": 4})
+    try:
+        s.start(wait=False)
+        rc = s.proc.wait(timeout=30)
+        err = s.stderr()
+    finally:
+        if s.proc.poll() is None:
+            s.proc.kill()
+            s.proc.wait()
+        shutil.rmtree(s.dir, ignore_errors=True)
+    assert rc == 1, (rc, err)
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1 and "open-file limit (24) is too low for 4 workers" \
+        in lines[0], err
 
 
 if __name__ == "__main__":
