@@ -24,6 +24,20 @@
 /* bytes: a decoded, normalised request path, "/" included: never longer
  * than the request line it came in.  (Past PATH_MAX the open fails: 404.) */
 #define MH_URL_PATH_MAX MH_REQUEST_LINE_MAX
+/* bytes: the head of a response (status line and headers).  The largest
+ * is a redirect: Location (up to a request line) and the config's [headers]
+ * (MH_EXTRA_HEADERS_MAX values of MH_HEADER_VALUE_MAX) besides a dozen of
+ * the server's own; handler.c checks at compile time that it fits. */
+#define MH_RESPONSE_HEAD_MAX (64 * 1024)
+/* bytes and calls: a response is written to the socket as soon as it is
+ * queued, in at most this many write calls (head, then a file's first
+ * sendfile) of at most this many bytes each; what the socket does not take
+ * then goes out as it becomes writable. */
+#define MH_WRITE_THROUGH_MAX   (256 * 1024)
+#define MH_WRITE_THROUGH_CALLS 2
+/* bytes: the most libevent writes to one connection per write event (its
+ * default is 16 KiB: a 10 MiB file would take 640 sendfile calls). */
+#define MH_WRITE_CHUNK_MAX (256 * 1024)
 /* seconds: grace given to responses in flight after SIGTERM/SIGINT. */
 #define MH_SHUTDOWN_GRACE_SEC 5
 /* milliseconds: how often a stopping worker checks whether it is idle. */

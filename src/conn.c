@@ -289,6 +289,7 @@ static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
         free(c);
         return NULL; /* evhttp makes a bufferevent of its own: served, untracked */
     }
+    bufferevent_set_max_single_write(bev, MH_WRITE_CHUNK_MAX);
     c->t = t;
     c->bev = bev;
     /* stop reading while MH_INPUT_BUFFER_MAX bytes wait (evhttp keeps reading

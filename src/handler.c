@@ -7,10 +7,11 @@
  * Owns: the order of those steps and the headers of every response.  It
  * parses no bytes itself (path.c, precond.c, range.c, encoding.c and clf.c
  * do) and reaches the file system only through fcache.c and docroot.c.
- * Every response, error or not, goes through finish(), which writes the
- * access-log line.  Bodies are added to the connection's own output buffer:
- * small files from the cache's memory, large ones as file segments that
- * libevent sends with sendfile(), never read into memory. */
+ * Every response, error or not, goes through send_head() (the status line
+ * and headers, formatted by response.c) and complete(), which writes the
+ * access-log line and hands the request back to evhttp.  Bodies are added to the
+ * connection's own output buffer: small files from the cache's memory, large ones as
+ * file segments that libevent sends with sendfile(), never read into memory. */
 #define _GNU_SOURCE
 #include "handler.h"
 
@@ -22,6 +23,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
@@ -36,11 +38,21 @@
 #include "log.h"
 #include "path.h"
 #include "range.h"
+#include "response.h"
 #include "status.h"
 
 #ifndef MH_VERSION
 #error "MH_VERSION must be defined by the build"
 #endif
+
+/* The worst head (see MH_RESPONSE_HEAD_MAX): a 301 with its Location, the
+ * common headers with every [headers] line, and the server's own few. */
+_Static_assert(RESPONSE_LINE_MAX + sizeof("Location: \r\n") + MH_REQUEST_LINE_MAX + 2 +
+                       MH_EXTRA_HEADERS_MAX *
+                           (MH_CONFIG_NAME_MAX + MH_HEADER_VALUE_MAX + 4) +
+                       2 * (MH_HEADER_VALUE_MAX + MH_MIME_TYPE_MAX) + 1024 <=
+                   MH_RESPONSE_HEAD_MAX,
+               "MH_RESPONSE_HEAD_MAX is too small for the largest head");
 
 static const char *method_name(enum evhttp_cmd_type cmd)
 {
@@ -72,10 +84,12 @@ static bool is_head(struct evhttp_request *req)
     return evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
 }
 
-/* Write the access-log line for a response that has been queued. */
-static void finish(struct handler_ctx *h, struct evhttp_request *req, int status,
-                   int64_t bytes)
+/* Write the access-log line for a response whose head is queued. */
+static void log_response(struct handler_ctx *h, struct evhttp_request *req, int status,
+                         int64_t bytes)
 {
+    if (h->cfg->access_log_off)
+        return;
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
     char *addr = NULL;
@@ -94,30 +108,124 @@ static void finish(struct handler_ctx *h, struct evhttp_request *req, int status
         .user_agent = evhttp_find_header(in, "User-Agent"),
         .when = h->date_sec,
     };
-    if (!h->cfg->access_log_off)
-        accesslog_add(h->log, &r);
+    accesslog_add(h->log, &r);
 }
 
-/* Headers every response carries, the [headers] of the config among them. */
-static void add_common(struct handler_ctx *h, struct evhttp_request *req)
+/* The response's own headers (Content-Type, ETag, Location...) go to
+ * h->head as the request path decides them; the rest is added on sending. */
+static void add_header(struct handler_ctx *h, const char *name, const char *value)
 {
-    struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-    evhttp_add_header(out, "Date", h->date);
-    evhttp_add_header(out, "Server", "minihttpd/" MH_VERSION);
-    evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+    if (!response_header(&h->head, name, value))
+        log_msg(MH_LOG_ERROR, "response header %s refused (%zu bytes)", name,
+                strlen(value));
+}
+
+/* Whether evhttp closes the connection after this response: its own rule
+ * (evhttp_send_done), so that the Connection header tells the truth.  A
+ * request in absolute form for a host evhttp does not serve is a "proxy
+ * request", which evhttp always closes. */
+static bool request_closes(struct evhttp_request *req)
+{
+    if (req->flags & EVHTTP_PROXY_REQUEST)
+        return true;
+    const char *c =
+        evhttp_find_header(evhttp_request_get_input_headers(req), "Connection");
+    if (c && !strcasecmp(c, "close"))
+        return true;
+    bool http10 = req->major < 1 || (req->major == 1 && req->minor < 1);
+    return http10 && !(c && !strncasecmp(c, "keep-alive", 10));
+}
+
+/* The headers every response carries, formatted once a second (and when
+ * the config changes): Date, Server, nosniff and the config's [headers]. */
+static void build_common(struct handler_ctx *h)
+{
+    struct response *c = &h->common;
+    response_reset(c);
+    response_header(c, "Date", h->date);
+    response_header(c, "Server", "minihttpd/" MH_VERSION);
+    response_header(c, "X-Content-Type-Options", "nosniff");
     for (unsigned i = 0; i < h->cfg->n_headers; i++)
-        evhttp_add_header(out, h->cfg->headers[i].name, h->cfg->headers[i].value);
-    if (h->stopping)
-        evhttp_add_header(out, "Connection", "close");
+        response_header(c, h->cfg->headers[i].name, h->cfg->headers[i].value);
+    if (c->bad) /* config.c checked every [headers] line: a bug */
+        log_msg(MH_LOG_ERROR, "common response headers over %d bytes",
+                MH_RESPONSE_HEAD_MAX);
 }
 
-static void add_number(struct evhttp_request *req, const char *name, uint64_t v)
+/* Queue the status line and headers on the connection: h->head, then
+ * Content-Length (unless len is NULL: a 304), the common headers and
+ * Connection.  False when the head could not be formed (a bug: bounds.h
+ * sizes it for the worst case); a bare 500 went instead, *status says so,
+ * and no body may follow. */
+static bool send_head(struct handler_ctx *h, struct evhttp_request *req,
+                      struct evbuffer *out, int *status, const uint64_t *len)
 {
-    char num[24];
-    struct buf b;
-    buf_init(&b, num, sizeof(num));
-    buf_putu(&b, v, 1);
-    evhttp_add_header(evhttp_request_get_output_headers(req), name, num);
+    struct response *r = &h->head;
+    if (len)
+        response_header_u(r, "Content-Length", *len);
+    response_lines(r, h->common.mem + RESPONSE_LINE_MAX, h->common.len);
+    if (h->close || h->stopping || request_closes(req))
+        response_header(r, "Connection", "close");
+    else if (req->major == 1 && req->minor == 0)
+        response_header(r, "Connection", "keep-alive");
+    size_t n;
+    const char *head = response_finish(r, *status, status_reason(*status), &n);
+    if (head) {
+        evbuffer_add(out, head, n);
+        return true;
+    }
+    static const char bare500[] = "HTTP/1.1 500 Internal Server Error\r\n"
+                                  "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    log_msg(MH_LOG_ERROR, "the head of a %d response does not fit in %d bytes", *status,
+            MH_RESPONSE_HEAD_MAX);
+    evbuffer_add(out, bare500, sizeof(bare500) - 1);
+    *status = HTTP_STATUS_INTERNAL;
+    h->close = true;
+    return false;
+}
+
+/* The output buffer of the request's connection. */
+static struct evbuffer *output_of(struct evhttp_request *req)
+{
+    return bufferevent_get_output(
+        evhttp_connection_get_bufferevent(evhttp_request_get_connection(req)));
+}
+
+/* The response is queued: log it, then hand the request back to evhttp.
+ * The head and body are written to the socket here, at once, as libevent
+ * would write them on its next turn of the loop; when the socket takes it
+ * all (a small response nearly always), evhttp finishes the request now,
+ * without waiting for a write event.  Otherwise libevent writes the rest
+ * when the socket is writable, with evhttp's usual callbacks.  req and its
+ * connection may be freed on return. */
+static void complete(struct handler_ctx *h, struct evhttp_request *req, int status,
+                     int64_t bytes)
+{
+    log_response(h, req, status, bytes);
+    struct bufferevent *bev =
+        evhttp_connection_get_bufferevent(evhttp_request_get_connection(req));
+    struct evbuffer *out = bufferevent_get_output(bev);
+    if (h->close || h->stopping) /* evhttp closes after a reply saying so */
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+                          "close");
+    /* The output's start is frozen except while libevent writes it
+     * (bufferevent_sock.c); thaw it the same way for this write. */
+    evbuffer_unfreeze(out, 1);
+    for (int i = 0; i < MH_WRITE_THROUGH_CALLS && evbuffer_get_length(out) > 0; i++)
+        if (evbuffer_write_atmost(out, bufferevent_getfd(bev), MH_WRITE_THROUGH_MAX) <=
+            0)
+            break; /* EAGAIN, or an error libevent will see and report */
+    evbuffer_freeze(out, 1);
+    if (evbuffer_get_length(out) > 0) {
+        /* as evhttp does while it writes a reply: no reading meanwhile */
+        bufferevent_data_cb readcb, writecb;
+        bufferevent_event_cb eventcb;
+        void *arg;
+        bufferevent_getcb(bev, &readcb, &writecb, &eventcb, &arg);
+        bufferevent_setcb(bev, NULL, writecb, eventcb, arg);
+        bufferevent_enable(bev, EV_WRITE);
+    }
+    evhttp_send_reply_end(req);
 }
 
 /* Send a body held in memory (error pages, listings).  `release` frees it
@@ -126,18 +234,15 @@ static void send_memory(struct handler_ctx *h, struct evhttp_request *req, int s
                         const char *type, const char *body, size_t len,
                         void (*release)(const void *, size_t, void *))
 {
-    struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-    add_common(h, req);
-    evhttp_add_header(out, "Content-Type", type);
-    add_number(req, "Content-Length", len);
-    bool body_sent = !is_head(req) && len > 0;
-    if (body_sent)
-        evbuffer_add_reference(evhttp_request_get_output_buffer(req), body, len,
-                               release, NULL);
+    add_header(h, "Content-Type", type);
+    struct evbuffer *out = output_of(req);
+    uint64_t clen = len;
+    bool with_body = send_head(h, req, out, &status, &clen) && !is_head(req) && len > 0;
+    if (with_body)
+        evbuffer_add_reference(out, body, len, release, NULL);
     else if (release)
         release(body, len, NULL);
-    evhttp_send_reply(req, status, status_reason(status), NULL);
-    finish(h, req, status, body_sent ? (int64_t)len : 0);
+    complete(h, req, status, with_body ? (int64_t)len : 0);
 }
 
 /* While a file body is sent, the idle (read) timeout is replaced by a send
@@ -240,35 +345,32 @@ static int add_body(struct evbuffer *out, struct body *b, uint64_t offset, uint6
     return 0;
 }
 
-/* Send [offset, offset + len) of a cached file as the body, with the
- * headers already set by the caller.  The file's segment goes to the
- * connection's own output buffer, which libevent drains with sendfile();
- * the buffer takes its own reference, so the cache may drop the file
- * meanwhile. */
+/* Send [offset, offset + len) of a cached file as the body, after the
+ * headers the caller added.  The body goes to the connection's own output
+ * buffer: a small file's bytes by reference, a large one as a file segment
+ * that libevent sends with sendfile().  The buffer takes its own reference,
+ * so the cache may drop the file meanwhile. */
 static void send_rep(struct handler_ctx *h, struct evhttp_request *req, int status,
                      const struct fcache_rep *rep, uint64_t offset, uint64_t len,
                      const char *name)
 {
-    add_common(h, req);
-    add_number(req, "Content-Length", len);
-    if (is_head(req) || len == 0) {
-        evhttp_send_reply(req, status, status_reason(status), NULL);
-        finish(h, req, status, 0);
-        return;
-    }
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
     struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+    struct evbuffer *out = bufferevent_get_output(bev);
+    if (!send_head(h, req, out, &status, &len) || is_head(req) || len == 0) {
+        complete(h, req, status, 0);
+        return;
+    }
     struct timeval send_tv = {.tv_sec = h->cfg->send_timeout};
     bufferevent_set_timeouts(bev, NULL, &send_tv);
     evhttp_request_set_on_complete_cb(req, on_send_complete, h);
-    evhttp_send_reply_start(req, status, status_reason(status));
-    int added =
-        rep->body ? add_body(bufferevent_get_output(bev), rep->body, offset, len) : -1;
-    if (added != 0) /* headers are out: the client sees a short body */
+    int added = rep->body ? add_body(out, rep->body, offset, len) : -1;
+    if (added != 0) { /* the head is out: the client sees a short body */
         log_msg(MH_LOG_ERROR, "cannot send %s: %s", name,
                 rep->body ? strerror(errno) : "no file segment");
-    evhttp_send_reply_end(req);
-    finish(h, req, status, added == 0 ? (int64_t)len : 0);
+        h->close = true;
+    }
+    complete(h, req, status, added == 0 ? (int64_t)len : 0);
 }
 
 /* The cached Content-Type of a file, worked out on first use. */
@@ -305,8 +407,7 @@ static void send_status(struct handler_ctx *h, struct evhttp_request *req, int s
     if (page) {
         struct fcache_file *f = fcache_get(h->files, h->rootfd, page + 1, h->now);
         if (f->status == HTTP_STATUS_OK && S_ISREG(f->file.st.st_mode)) {
-            evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-                              file_type(h, f, page, strlen(page)));
+            add_header(h, "Content-Type", file_type(h, f, page, strlen(page)));
             send_rep(h, req, status, &f->file, 0, (uint64_t)f->file.st.st_size, page);
             return;
         }
@@ -336,7 +437,11 @@ static void redirect_slash(struct handler_ctx *h, struct evhttp_request *req,
         send_status(h, req, HTTP_STATUS_URI_TOO_LONG);
         return;
     }
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Location", loc);
+    if (!response_header(&h->head, "Location", loc)) { /* CR or LF in the target */
+        response_reset(&h->head);
+        send_status(h, req, HTTP_STATUS_BAD_REQUEST);
+        return;
+    }
     send_status(h, req, HTTP_STATUS_MOVED);
 }
 
@@ -365,9 +470,16 @@ choose_rep(struct evhttp_request *req, const struct fcache_file *f, const char *
     return &f->file;
 }
 
-/* The headers that describe a file's representation. */
-static const char *const file_headers[] = {"Content-Type", "Content-Encoding", "ETag",
-                                           "Last-Modified", "Cache-Control"};
+/* The validators of a representation, and the headers that go with them
+ * on a 200, 206 and 304 alike. */
+static void add_validators(struct handler_ctx *h, const struct fcache_rep *rep)
+{
+    add_header(h, "ETag", rep->etag);
+    if (rep->lastmod[0])
+        add_header(h, "Last-Modified", rep->lastmod);
+    if (h->cfg->cache_control[0])
+        add_header(h, "Cache-Control", h->cfg->cache_control);
+}
 
 /* Serve a regular file from the cache.  The representation actually sent
  * (the file or its .br/.gz) is what validators and ranges apply to. */
@@ -375,48 +487,42 @@ static void serve_file(struct handler_ctx *h, struct evhttp_request *req,
                        struct fcache_file *f, const char *name, size_t name_len)
 {
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-    struct evkeyvalq *out = evhttp_request_get_output_headers(req);
     const char *coding;
     const struct fcache_rep *rep = choose_rep(req, f, &coding);
-
-    evhttp_add_header(out, "Content-Type", file_type(h, f, name, name_len));
-    if (f->has_sidecar[FCACHE_BR] || f->has_sidecar[FCACHE_GZ])
-        evhttp_add_header(out, "Vary", "Accept-Encoding");
-    if (coding)
-        evhttp_add_header(out, "Content-Encoding", coding);
-    evhttp_add_header(out, "ETag", rep->etag);
-    if (rep->lastmod[0])
-        evhttp_add_header(out, "Last-Modified", rep->lastmod);
-    if (h->cfg->cache_control[0])
-        evhttp_add_header(out, "Cache-Control", h->cfg->cache_control);
-    evhttp_add_header(out, "Accept-Ranges", "bytes");
+    bool vary = f->has_sidecar[FCACHE_BR] || f->has_sidecar[FCACHE_GZ];
 
     if (precond_evaluate(evhttp_find_header(in, "If-None-Match"),
                          evhttp_find_header(in, "If-Modified-Since"), rep->etag,
                          rep->st.st_mtime) == PRECOND_NOT_MODIFIED) {
-        evhttp_remove_header(out, "Content-Type");
-        add_common(h, req);
-        evhttp_send_reply(req, HTTP_STATUS_NOT_MODIFIED, "Not Modified", NULL);
-        finish(h, req, HTTP_STATUS_NOT_MODIFIED, 0);
+        if (vary)
+            add_header(h, "Vary", "Accept-Encoding");
+        if (coding)
+            add_header(h, "Content-Encoding", coding);
+        add_validators(h, rep);
+        add_header(h, "Accept-Ranges", "bytes");
+        int status = HTTP_STATUS_NOT_MODIFIED;
+        send_head(h, req, output_of(req), &status, NULL);
+        complete(h, req, status, 0);
         return;
     }
 
     uint64_t size = (uint64_t)rep->st.st_size, first = 0, last = size ? size - 1 : 0;
     int status = HTTP_STATUS_OK;
+    char cr[64];
+    struct buf b;
+    buf_init(&b, cr, sizeof(cr));
     const char *range = evhttp_find_header(in, "Range");
     if (range && !is_head(req) &&
         precond_if_range(evhttp_find_header(in, "If-Range"), rep->etag,
                          rep->st.st_mtime)) {
-        char cr[64];
-        struct buf b;
-        buf_init(&b, cr, sizeof(cr));
         switch (range_parse(range, strlen(range), size, &first, &last)) {
-        case RANGE_UNSATISFIABLE: /* an error page, not the file: drop its headers */
-            for (size_t i = 0; i < sizeof(file_headers) / sizeof(file_headers[0]); i++)
-                evhttp_remove_header(out, file_headers[i]);
+        case RANGE_UNSATISFIABLE: /* an error page, not the file */
+            if (vary)
+                add_header(h, "Vary", "Accept-Encoding");
+            add_header(h, "Accept-Ranges", "bytes");
             buf_puts(&b, "bytes */");
             buf_putu(&b, size, 1);
-            evhttp_add_header(out, "Content-Range", cr);
+            add_header(h, "Content-Range", cr);
             send_status(h, req, HTTP_STATUS_RANGE);
             return;
         case RANGE_PARTIAL:
@@ -427,12 +533,20 @@ static void serve_file(struct handler_ctx *h, struct evhttp_request *req,
             buf_putu(&b, last, 1);
             buf_putc(&b, '/');
             buf_putu(&b, size, 1);
-            evhttp_add_header(out, "Content-Range", cr);
             break;
         case RANGE_FULL:
             break;
         }
     }
+    add_header(h, "Content-Type", file_type(h, f, name, name_len));
+    if (vary)
+        add_header(h, "Vary", "Accept-Encoding");
+    if (coding)
+        add_header(h, "Content-Encoding", coding);
+    add_validators(h, rep);
+    add_header(h, "Accept-Ranges", "bytes");
+    if (status == HTTP_STATUS_PARTIAL)
+        add_header(h, "Content-Range", cr);
     send_rep(h, req, status, rep, first, size ? last - first + 1 : 0, name);
 }
 
@@ -595,22 +709,26 @@ static void handle(struct handler_ctx *h, struct evhttp_request *req)
     h->now = time(NULL);
     if (h->now != h->date_sec && httpdate_format(h->now, h->date) == 0)
         h->date_sec = h->now; /* the Date header, formatted once a second */
-    if (bad_framing(req)) {   /* what follows on the connection cannot be trusted */
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
-                          "close");
+    if (h->now != h->common_sec) {
+        build_common(h);
+        h->common_sec = h->now;
+    }
+    response_reset(&h->head);
+    h->close = false;
+    if (bad_framing(req)) { /* what follows on the connection cannot be trusted */
+        h->close = true;
         send_status(h, req, HTTP_STATUS_BAD_REQUEST);
         return;
     }
     int limit = over_limit(req);
     if (limit) {
         if (limit == HTTP_STATUS_TOO_LARGE) /* the body is not read: close */
-            evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
-                              "close");
+            h->close = true;
         send_status(h, req, limit);
         return;
     }
     if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+        add_header(h, "Allow", "GET, HEAD");
         send_status(h, req, HTTP_STATUS_METHOD_NOT_ALLOWED);
         return;
     }
@@ -682,6 +800,9 @@ void handler_tick(struct handler_ctx *h)
 int handler_init(struct handler_ctx *h, unsigned cache_slots)
 {
     h->rootfd = -1;
+    response_init(&h->head, h->head_mem, sizeof(h->head_mem));
+    response_init(&h->common, h->common_mem, sizeof(h->common_mem));
+    h->common_sec = 0;
     h->files = fcache_new(cache_slots, wrap_file, unwrap_file);
     return h->files ? 0 : -1;
 }
@@ -700,6 +821,7 @@ int handler_set_config(struct handler_ctx *h, const struct mh_config *cfg)
     if (reopen_root(h, cfg->docroot) != 0)
         return -1;
     h->cfg = cfg;
+    h->common_sec = 0;      /* [headers] may differ */
     fcache_flush(h->files); /* types, index names and sidecar rules may differ */
     mime_ctx_reset(h->mime);
     return 0;

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "mime.h"
 #include "precond.h"
+#include "response.h"
 
 struct evhttp_request;
 
@@ -28,6 +29,12 @@ struct handler_ctx {
     bool stopping;          /* shutting down: answer with Connection: close */
     time_t date_sec;        /* the second `date` was formatted for */
     char date[HTTPDATE_LEN];
+    struct response head;   /* the head of the response being built */
+    bool close;             /* ...which ends the connection */
+    struct response common; /* Date, Server, [headers]: every response's */
+    time_t common_sec;      /* the second `common` was built for; 0: rebuild */
+    char head_mem[MH_RESPONSE_HEAD_MAX];
+    char common_mem[MH_RESPONSE_HEAD_MAX];
 };
 
 /* Set up (rootfd, file cache) and tear down a context; 0 or -1. */

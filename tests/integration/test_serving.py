@@ -277,6 +277,33 @@ def test_pipelining():
                     (name, r.body)
 
 
+def test_pipelined_behind_a_large_file_read_late():
+    # The large response cannot all go out when it is queued (the client
+    # reads nothing for a while), so the rest is written as the socket
+    # drains, with two more requests already waiting behind it; a HEAD and
+    # an HTTP/1.0 keep-alive request then take the write-at-once path.
+    big = bytes(range(256)) * (8 * 1024)  # 2 MiB
+    with Server() as s:
+        s.write("big.bin", big)
+        s.write("one.txt", b"ONE\n" * 10)
+        with Conn(s.port) as c:
+            c.send(build("GET", "/big.bin") + build("GET", "/one.txt") +
+                   build("HEAD", "/big.bin"))
+            time.sleep(0.5)
+            r = c.read_response()
+            assert r.status == 200 and r.body == big, (r.status, len(r.body))
+            r = c.read_response()
+            assert r.status == 200 and r.body == b"ONE\n" * 10, r
+            r = c.read_response(head=True)
+            assert r.status == 200 and r.body == b"", r
+            assert r.h("Content-Length") == str(len(big)), r.headers
+            c.send(b"GET /one.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            r = c.read_response()
+            assert r.status == 200 and r.h("Connection") == "keep-alive", r.headers
+            r = c.request("GET", "/one.txt")
+            assert r.status == 200 and r.body == b"ONE\n" * 10, r
+
+
 def test_http10_closes():
     with Server() as s:
         s.write("hello.txt", HELLO)
