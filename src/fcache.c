@@ -2,8 +2,9 @@
  *
  * Owns: the per-worker table of open files, their validators, their
  * precompressed siblings and their freshness.  A hit costs a hash and a
- * string compare: no open(), no fstat(), no sidecar probing, no date
- * formatting; one fstat() per open file.  Freshness: an entry is trusted for at most
+ * string compare: no open(), no sidecar probing, no date formatting, and
+ * no fstat() for a file whose bytes the caller copied (a snapshot), one per
+ * open file otherwise.  Freshness: an entry is trusted for at most
  * MH_FILE_CACHE_VALID_SEC seconds, then the path and its siblings are opened
  * again through docroot_open() (so confinement, deletions, permission
  * changes and replaced files are all seen), as nginx's open_file_cache_valid
@@ -175,13 +176,14 @@ static void load_rep(struct fcache *c, struct fcache_rep *r, int fd,
     r->fd = fd;
     r->st = *st;
     r->body = NULL;
+    r->snapshot = 0;
     if (!S_ISREG(st->st_mode))
         return;
     etag_format((uint64_t)st->st_ino, (uint64_t)st->st_size,
                 (int64_t)st->st_mtim.tv_sec, st->st_mtim.tv_nsec, r->etag);
     if (httpdate_format(st->st_mtime, r->lastmod) != 0)
         r->lastmod[0] = '\0';
-    r->body = c->wrap(fd, (uint64_t)st->st_size);
+    r->body = c->wrap(fd, st, &r->snapshot);
 }
 
 /* Take over the probe's fds into f. */
@@ -200,18 +202,23 @@ static void load(struct fcache *c, struct fcache_file *f, const struct probe *p,
     }
 }
 
-/* Are the open files still as cached?  A file rewritten in place keeps its
- * fd, so its new bytes would go out under the old validators: one fstat()
- * per open file keeps body and ETag together on every hit. */
-static int still_same(const struct fcache_file *f)
+/* Is an open file still as cached?  A file rewritten in place keeps its
+ * fd, so new bytes sent from it would go out under the old validators: one
+ * fstat() keeps body and ETag together.  A snapshot needs none: its bytes
+ * are the ones the validators describe, at most MH_FILE_CACHE_VALID_SEC
+ * old. */
+static int rep_same(const struct fcache_rep *r)
 {
     struct stat st;
-    if (f->status == 200 &&
-        (fstat(f->file.fd, &st) != 0 || !same_file(&st, &f->file.st)))
+    return r->snapshot || (fstat(r->fd, &st) == 0 && same_file(&st, &r->st));
+}
+
+static int still_same(const struct fcache_file *f)
+{
+    if (f->status == 200 && !rep_same(&f->file))
         return 0;
     for (int i = 0; i < FCACHE_SIDECARS; i++)
-        if (f->has_sidecar[i] &&
-            (fstat(f->sidecar[i].fd, &st) != 0 || !same_file(&st, &f->sidecar[i].st)))
+        if (f->has_sidecar[i] && !rep_same(&f->sidecar[i]))
             return 0;
     return 1;
 }

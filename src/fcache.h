@@ -13,7 +13,8 @@
 struct fcache_rep {
     int fd; /* open; owned by body when there is one, else the cache */
     struct stat st;
-    void *body; /* the caller's wrapper of fd (regular files) */
+    void *body;   /* the caller's wrapper of fd (regular files) */
+    int snapshot; /* body holds the bytes as they were at st: no check per hit */
     char etag[ETAG_LEN];
     char lastmod[HTTPDATE_LEN];
 };
@@ -30,10 +31,14 @@ struct fcache_file {
     char type[MH_MIME_TYPE_MAX]; /* Content-Type, filled in by the caller ("") */
 };
 
-/* wrap(fd, size) makes the caller's body for a regular file, taking
- * ownership of fd (NULL: it did not, and the cache keeps fd); unwrap()
- * drops the cache's reference to a body. */
-typedef void *(*fcache_wrap_fn)(int fd, uint64_t size);
+/* wrap(fd, st) makes the caller's body for a regular file, taking
+ * ownership of fd (NULL: it did not, and the cache keeps fd).  It sets
+ * *snapshot when the body is a copy of the file's bytes that matches st
+ * (checked after the copy was made): such a body and its validators always
+ * agree, so the cache trusts it for MH_FILE_CACHE_VALID_SEC without looking
+ * at the file.  Other bodies (sent from the file) are checked with fstat()
+ * on every hit.  unwrap() drops the cache's reference to a body. */
+typedef void *(*fcache_wrap_fn)(int fd, const struct stat *st, int *snapshot);
 typedef void (*fcache_unwrap_fn)(void *body);
 
 /* A cache of `slots` entries (1..MH_FILE_CACHE_SLOTS); it keeps at most

@@ -303,9 +303,24 @@ static int read_whole(int fd, char *p, size_t len)
     return 0;
 }
 
-/* fcache's wrap and unwrap. */
-static void *wrap_file(int fd, uint64_t size)
+/* Did the file change since st was taken (while it was being read)? */
+static bool changed_since(int fd, const struct stat *st)
 {
+    struct stat now;
+    return fstat(fd, &now) != 0 || now.st_size != st->st_size ||
+           now.st_mtim.tv_sec != st->st_mtim.tv_sec ||
+           now.st_mtim.tv_nsec != st->st_mtim.tv_nsec ||
+           now.st_ctim.tv_sec != st->st_ctim.tv_sec ||
+           now.st_ctim.tv_nsec != st->st_ctim.tv_nsec;
+}
+
+/* fcache's wrap and unwrap.  A small file is copied into memory, and is a
+ * snapshot when nothing changed it while it was read: its bytes then always
+ * go out with the validators of the same version. */
+static void *wrap_file(int fd, const struct stat *st, int *snapshot)
+{
+    uint64_t size = (uint64_t)st->st_size;
+    *snapshot = 0;
     if (size == 0)
         return NULL;
     size_t mem = size <= MH_SMALL_FILE_MAX ? (size_t)size : 0;
@@ -316,8 +331,10 @@ static void *wrap_file(int fd, uint64_t size)
     b->fd = fd;
     b->len = (size_t)size;
     b->seg = NULL;
-    if (mem && read_whole(fd, b->data, mem) == 0)
+    if (mem && read_whole(fd, b->data, mem) == 0 && !changed_since(fd, st)) {
+        *snapshot = 1;
         return b;
+    }
     /* large, or it changed while read: sendfile() from the file */
     b->seg = evbuffer_file_segment_new(fd, 0, (ev_off_t)size, EVBUF_FS_CLOSE_ON_FREE);
     if (!b->seg) {

@@ -1,6 +1,7 @@
 /* test_fcache.c - fcache.c: the per-worker open-file cache.  Time is passed
  * in explicitly, so freshness is tested exactly: a hit within the same
- * second, an in-place rewrite seen at once (fstat), a rename, a deletion and
+ * second, an in-place rewrite seen at once (fstat) unless the body is a
+ * snapshot (then within MH_FILE_CACHE_VALID_SEC), a rename, a deletion and
  * a new sidecar seen once MH_FILE_CACHE_VALID_SEC has passed, never before;
  * bodies are wrapped once and released when replaced.  A file replaced by
  * rename or deleted is seen at once too: unlinking changes the old inode's
@@ -25,10 +26,13 @@ static char root[64];
 static int rootfd = -1;
 static int wrapped, unwrapped;
 
-static void *wrap(int fd, uint64_t size)
+static int snapshots; /* wrap() says its bodies are snapshots */
+
+static void *wrap(int fd, const struct stat *st, int *snapshot)
 {
-    (void)size;
+    (void)st;
     wrapped++;
+    *snapshot = snapshots;
     return (void *)(intptr_t)(fd + 1); /* owns fd, as a file segment would */
 }
 
@@ -119,6 +123,34 @@ static void test_in_place_rewrite_seen_at_once(void **state)
     fcache_free(c);
 }
 
+/* A snapshot (a copy of the bytes, made by the caller) is trusted for the
+ * whole interval: the old bytes with the old validators, then the new. */
+static void test_snapshot_trusted_for_the_interval(void **state)
+{
+    (void)state;
+    snapshots = 1;
+    struct fcache *c = fcache_new(64, wrap, unwrap);
+    put("s.txt", "same size\n", 2000);
+    struct fcache_file *f = fcache_get(c, rootfd, "s.txt", 500);
+    assert_true(f->file.snapshot);
+    char etag1[ETAG_LEN];
+    strcpy(etag1, f->file.etag);
+    char p[256];
+    snprintf(p, sizeof(p), "%s/s.txt", root);
+    FILE *w = fopen(p, "w"); /* same inode, same size, new mtime */
+    fputs("SAME SIZE\n", w);
+    fclose(w);
+    int before = wrapped;
+    f = fcache_get(c, rootfd, "s.txt", 500 + MH_FILE_CACHE_VALID_SEC - 1);
+    assert_string_equal(f->file.etag, etag1); /* not looked at: the old copy */
+    assert_int_equal(wrapped, before);
+    f = fcache_get(c, rootfd, "s.txt", 500 + MH_FILE_CACHE_VALID_SEC);
+    assert_string_not_equal(f->file.etag, etag1);
+    assert_int_equal(wrapped, before + 1);
+    fcache_free(c);
+    snapshots = 0;
+}
+
 static void test_deleted_and_negative(void **state)
 {
     (void)state;
@@ -161,6 +193,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hit_and_rename),
         cmocka_unit_test(test_in_place_rewrite_seen_at_once),
+        cmocka_unit_test(test_snapshot_trusted_for_the_interval),
         cmocka_unit_test(test_deleted_and_negative),
         cmocka_unit_test(test_sidecars),
     };
