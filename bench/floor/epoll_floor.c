@@ -46,40 +46,43 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define IN_MAX 8192        /* largest request head */
-#define OUT_MAX 65536      /* responses gathered per write() */
-#define BODY_LEN 1024
+#define IN_MAX     8192  /* largest request head */
+#define OUT_MAX    65536 /* responses gathered per write() */
+#define BODY_LEN   1024
 #define MAX_EVENTS 256
 
 /* Each head exists twice: as is, and with "Connection: close" (which wrk
  * needs to see to open a new connection rather than read an EOF). */
 #define HDR_200 "HTTP/1.1 200 OK\r\nContent-Length: 1024\r\nContent-Type: text/html\r\n"
 #define HDR_304 "HTTP/1.1 304 Not Modified\r\nETag: \"floor\"\r\n"
-#define HDR_404 "HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\nContent-Type: text/plain\r\n"
-#define CLOSE "Connection: close\r\n"
+#define HDR_404                                                                        \
+    "HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\nContent-Type: text/plain\r\n"
+#define CLOSE    "Connection: close\r\n"
 #define BODY_404 "Not Found\n"
-#define RESP_400 "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-#define RESP_501 "HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+#define RESP_400                                                                       \
+    "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+#define RESP_501                                                                       \
+    "HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 struct conn {
-    char *in;            /* partial request head, or NULL */
-    char *out;           /* unsent output, or NULL */
+    char *in;  /* partial request head, or NULL */
+    char *out; /* unsent output, or NULL */
     uint32_t in_len;
     uint32_t out_off, out_len;
-    bool open, closing;  /* closing: close once out is sent */
+    bool open, closing; /* closing: close once out is sent */
 };
 
-static struct conn *conns;  /* indexed by fd; calloc'ed, pages touched on use */
+static struct conn *conns; /* indexed by fd; calloc'ed, pages touched on use */
 static int nconns, epfd;
 /* prebuilt responses: [keep-alive, close] x [200, 304, 404]; head lengths */
 enum { R200, R304, R404 };
 static char resp[2][3][sizeof(HDR_200) + sizeof(CLOSE) + BODY_LEN];
-static size_t head_len[2][3], body_len[3] = { BODY_LEN, 0, sizeof(BODY_404) - 1 };
+static size_t head_len[2][3], body_len[3] = {BODY_LEN, 0, sizeof(BODY_404) - 1};
 static char outbuf[OUT_MAX];
 
 static void set_events(int fd, uint32_t ev)
 {
-    struct epoll_event e = { .events = ev, .data.fd = fd };
+    struct epoll_event e = {.events = ev, .data.fd = fd};
     epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &e);
 }
 
@@ -89,7 +92,7 @@ static void conn_close(int fd)
     free(c->in);
     free(c->out);
     memset(c, 0, sizeof(*c));
-    close(fd);   /* also removes it from the epoll set */
+    close(fd); /* also removes it from the epoll set */
 }
 
 /* Case-insensitive: does [p, end) contain tok? */
@@ -109,8 +112,8 @@ static size_t answer(const char *p, const char *end, char *out, bool *close_afte
     const char *eol = memchr(p, '\r', (size_t)(end - p));
     const char *sp1 = memchr(p, ' ', (size_t)(eol - p));
     const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
-    if (!sp1 || !sp2 || eol - sp2 != 9 || memcmp(sp2 + 1, "HTTP/1.", 7) != 0
-        || (sp2[8] != '0' && sp2[8] != '1')) {
+    if (!sp1 || !sp2 || eol - sp2 != 9 || memcmp(sp2 + 1, "HTTP/1.", 7) != 0 ||
+        (sp2[8] != '0' && sp2[8] != '1')) {
         *close_after = true;
         memcpy(out, RESP_400, sizeof(RESP_400) - 1);
         return sizeof(RESP_400) - 1;
@@ -141,7 +144,7 @@ static size_t answer(const char *p, const char *end, char *out, bool *close_afte
             while (v < le && (*v == ' ' || *v == '\t'))
                 v++;
             if (!(le - v == 1 && *v == '0'))
-                body = true;   /* bodies are not read: answer, then close */
+                body = true; /* bodies are not read: answer, then close */
         } else if (n >= 18 && strncasecmp(l, "transfer-encoding:", 18) == 0) {
             body = true;
         }
@@ -157,9 +160,9 @@ static size_t answer(const char *p, const char *end, char *out, bool *close_afte
     const char *q = memchr(path, '?', plen);
     if (q)
         plen = (size_t)(q - path);
-    bool found = (plen == 1 && path[0] == '/')
-        || (plen == 11 && memcmp(path, "/index.html", 11) == 0)
-        || (plen == 10 && memcmp(path, "/page.html", 10) == 0);
+    bool found = (plen == 1 && path[0] == '/') ||
+                 (plen == 11 && memcmp(path, "/index.html", 11) == 0) ||
+                 (plen == 10 && memcmp(path, "/page.html", 10) == 0);
     int k = !found ? R404 : inm ? R304 : R200, cl = *close_after;
     size_t n = head_len[cl][k] + (head ? 0 : body_len[k]);
     memcpy(out, resp[cl][k], n);
@@ -194,7 +197,7 @@ static int process(int fd, struct conn *c, char *buf, size_t len)
     size_t pos = 0, olen = 0;
     for (;;) {
         if (c->closing)
-            break;   /* nothing after a closing request is answered */
+            break; /* nothing after a closing request is answered */
         char *end = memmem(buf + pos, len - pos, "\r\n\r\n", 4);
         if (!end)
             break;
@@ -205,7 +208,7 @@ static int process(int fd, struct conn *c, char *buf, size_t len)
             if (r < 0)
                 return -1;
             if (r > 0)
-                break;   /* keep the rest of the input for later */
+                break; /* keep the rest of the input for later */
         }
         bool close_after;
         olen += answer(buf + pos, end, outbuf + olen, &close_after);
@@ -222,7 +225,7 @@ static int process(int fd, struct conn *c, char *buf, size_t len)
     if (c->closing) {
         rest = 0;
     } else if (rest == IN_MAX) {
-        return -1;   /* head too large */
+        return -1; /* head too large */
     }
     if (rest) {
         if (!c->in && !(c->in = malloc(IN_MAX)))
@@ -234,7 +237,7 @@ static int process(int fd, struct conn *c, char *buf, size_t len)
     }
     c->in_len = (uint32_t)rest;
     if (c->out) {
-        set_events(fd, EPOLLOUT);   /* stop reading until output drains */
+        set_events(fd, EPOLLOUT); /* stop reading until output drains */
         return 0;
     }
     return c->closing ? -1 : 0;
@@ -297,7 +300,7 @@ static void on_accept(int lfd, int *spare)
                 *spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
                 continue;
             }
-            return;   /* EAGAIN, or an error the next event retries */
+            return; /* EAGAIN, or an error the next event retries */
         }
         if (fd >= nconns) {
             close(fd);
@@ -305,7 +308,7 @@ static void on_accept(int lfd, int *spare)
         }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        struct epoll_event e = { .events = EPOLLIN, .data.fd = fd };
+        struct epoll_event e = {.events = EPOLLIN, .data.fd = fd};
         if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e) < 0) {
             close(fd);
             continue;
@@ -329,17 +332,20 @@ int main(int argc, char **argv)
     static char body[BODY_LEN];
     for (int i = 0; i < BODY_LEN; i++)
         body[i] = (i % 64 == 63) ? '\n' : (char)('a' + i % 26);
-    const char *heads[3] = { HDR_200, HDR_304, HDR_404 }, *bodies[3] = { body, "", BODY_404 };
+    const char *heads[3] = {HDR_200, HDR_304, HDR_404},
+               *bodies[3] = {body, "", BODY_404};
     for (int cl = 0; cl < 2; cl++)
         for (int k = 0; k < 3; k++) {
-            int n = snprintf(resp[cl][k], sizeof(resp[cl][k]), "%s%s\r\n", heads[k], cl ? CLOSE : "");
+            int n = snprintf(resp[cl][k], sizeof(resp[cl][k]), "%s%s\r\n", heads[k],
+                             cl ? CLOSE : "");
             head_len[cl][k] = (size_t)n;
             memcpy(resp[cl][k] + n, bodies[k], body_len[k]);
         }
 
     struct rlimit rl;
     nconns = 1024;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 1024)
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur > 1024)
         nconns = rl.rlim_cur > (1u << 20) ? (1 << 20) : (int)rl.rlim_cur;
     conns = calloc((size_t)nconns, sizeof(*conns));
     if (!conns) {
@@ -358,15 +364,15 @@ int main(int argc, char **argv)
     int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (sfd < 0 || lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0
-        || listen(lfd, 4096) < 0) {
+    if (sfd < 0 || lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+        listen(lfd, 4096) < 0) {
         perror("epoll_floor: listen");
         return 1;
     }
     epfd = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event e = { .events = EPOLLIN, .data.fd = lfd };
+    struct epoll_event e = {.events = EPOLLIN, .data.fd = lfd};
     epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &e);
     e.data.fd = sfd;
     epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &e);
@@ -388,9 +394,9 @@ int main(int argc, char **argv)
             else if (fd == sfd)
                 run = false;
             else if (!conns[fd].open)
-                continue;   /* closed earlier in this batch */
+                continue; /* closed earlier in this batch */
             else if (conns[fd].out)
-                on_writable(fd);   /* EPOLLOUT, or EPOLLERR/HUP: write reports it */
+                on_writable(fd); /* EPOLLOUT, or EPOLLERR/HUP: write reports it */
             else
                 on_readable(fd);
         }

@@ -47,24 +47,26 @@
 
 #define RAW_200 "HTTP/1.1 200 OK\r\nContent-Length: 1024\r\nContent-Type: text/html\r\n"
 #define RAW_304 "HTTP/1.1 304 Not Modified\r\nETag: \"floor\"\r\n"
-#define RAW_404 "HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\nContent-Type: text/plain\r\n"
+#define RAW_404                                                                        \
+    "HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\nContent-Type: text/plain\r\n"
 #define CLOSE "Connection: close\r\n"
 
 static char body[BODY_LEN];
-static struct evbuffer *reply;   /* emptied by every evhttp_send_reply */
+static struct evbuffer *reply; /* emptied by every evhttp_send_reply */
 
 /* raw mode: [keep-alive, close] x [200, 304, 404] */
 enum { R200, R304, R404 };
 static char raw[2][3][sizeof(RAW_200) + sizeof(CLOSE) + BODY_LEN];
-static size_t raw_head[2][3], raw_body[3] = { BODY_LEN, 0, sizeof(BODY_404) - 1 };
+static size_t raw_head[2][3], raw_body[3] = {BODY_LEN, 0, sizeof(BODY_404) - 1};
 
 /* 0: 404; 1: found */
 static int route(struct evhttp_request *req)
 {
     const char *uri = evhttp_request_get_uri(req);
     size_t n = strcspn(uri, "?");
-    return (n == 1 && uri[0] == '/') || (n == 11 && memcmp(uri, "/index.html", 11) == 0)
-        || (n == 10 && memcmp(uri, "/page.html", 10) == 0);
+    return (n == 1 && uri[0] == '/') ||
+           (n == 11 && memcmp(uri, "/index.html", 11) == 0) ||
+           (n == 10 && memcmp(uri, "/page.html", 10) == 0);
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -75,7 +77,8 @@ static void on_request(struct evhttp_request *req, void *arg)
         evhttp_add_header(out, "Content-Type", "text/plain");
         evbuffer_add_reference(reply, BODY_404, sizeof(BODY_404) - 1, NULL, NULL);
         evhttp_send_reply(req, HTTP_NOTFOUND, "Not Found", reply);
-    } else if (evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match")) {
+    } else if (evhttp_find_header(evhttp_request_get_input_headers(req),
+                                  "If-None-Match")) {
         evhttp_add_header(out, "ETag", "\"floor\"");
         evhttp_send_reply(req, HTTP_NOTMODIFIED, "Not Modified", NULL);
     } else {
@@ -128,7 +131,8 @@ static void on_request_raw(struct evhttp_request *req, void *arg)
     size_t n = raw_head[cl][k];
     if (evhttp_request_get_command(req) != EVHTTP_REQ_HEAD)
         n += raw_body[k];
-    struct bufferevent *bev = evhttp_connection_get_bufferevent(evhttp_request_get_connection(req));
+    struct bufferevent *bev =
+        evhttp_connection_get_bufferevent(evhttp_request_get_connection(req));
     struct evbuffer *out = bufferevent_get_output(bev);
     evbuffer_add_reference(out, raw[cl][k], n, NULL, NULL);
     /* write at once, as minihttpd does (its output is frozen at the start
@@ -166,10 +170,12 @@ int main(int argc, char **argv)
 
     for (int i = 0; i < BODY_LEN; i++)
         body[i] = (i % 64 == 63) ? '\n' : (char)('a' + i % 26);
-    const char *heads[3] = { RAW_200, RAW_304, RAW_404 }, *bodies[3] = { body, "", BODY_404 };
+    const char *heads[3] = {RAW_200, RAW_304, RAW_404},
+               *bodies[3] = {body, "", BODY_404};
     for (int cl = 0; cl < 2; cl++)
         for (int k = 0; k < 3; k++) {
-            int n = snprintf(raw[cl][k], sizeof(raw[cl][k]), "%s%s\r\n", heads[k], cl ? CLOSE : "");
+            int n = snprintf(raw[cl][k], sizeof(raw[cl][k]), "%s%s\r\n", heads[k],
+                             cl ? CLOSE : "");
             raw_head[cl][k] = (size_t)n;
             memcpy(raw[cl][k] + n, bodies[k], raw_body[k]);
         }
