@@ -191,6 +191,19 @@ static struct evbuffer *output_of(struct evhttp_request *req)
         evhttp_connection_get_bufferevent(evhttp_request_get_connection(req)));
 }
 
+/* While a body that did not go out at once is sent, the idle (read)
+ * timeout is replaced by a send timeout, so a long download to a slow but
+ * steady reader is not cut (libevent#715); the idle timeout comes back
+ * when the response is done. */
+static void on_send_complete(struct evhttp_request *req, void *arg)
+{
+    struct handler_ctx *h = arg;
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    struct timeval idle_tv = {.tv_sec = h->cfg->keepalive_timeout};
+    bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon), &idle_tv,
+                             &idle_tv);
+}
+
 /* The response is queued: log it, then hand the request back to evhttp.
  * The head and body are written to the socket here, at once, as libevent
  * would write them on its next turn of the loop; when the socket takes it
@@ -217,6 +230,11 @@ static void complete(struct handler_ctx *h, struct evhttp_request *req, int stat
             break; /* EAGAIN, or an error libevent will see and report */
     evbuffer_freeze(out, 1);
     if (evbuffer_get_length(out) > 0) {
+        if (bytes > 0) {
+            struct timeval send_tv = {.tv_sec = h->cfg->send_timeout};
+            bufferevent_set_timeouts(bev, NULL, &send_tv);
+            evhttp_request_set_on_complete_cb(req, on_send_complete, h);
+        }
         /* as evhttp does while it writes a reply: no reading meanwhile */
         bufferevent_data_cb readcb, writecb;
         bufferevent_event_cb eventcb;
@@ -243,18 +261,6 @@ static void send_memory(struct handler_ctx *h, struct evhttp_request *req, int s
     else if (release)
         release(body, len, NULL);
     complete(h, req, status, with_body ? (int64_t)len : 0);
-}
-
-/* While a file body is sent, the idle (read) timeout is replaced by a send
- * timeout, so a long download to a slow but steady reader is not cut
- * (libevent#715); the idle timeout comes back when the response is done. */
-static void on_send_complete(struct evhttp_request *req, void *arg)
-{
-    struct handler_ctx *h = arg;
-    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    struct timeval idle_tv = {.tv_sec = h->cfg->keepalive_timeout};
-    bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon), &idle_tv,
-                             &idle_tv);
 }
 
 /* A cached file's body, shared by the cache and every response sending it:
@@ -371,16 +377,11 @@ static void send_rep(struct handler_ctx *h, struct evhttp_request *req, int stat
                      const struct fcache_rep *rep, uint64_t offset, uint64_t len,
                      const char *name)
 {
-    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
-    struct evbuffer *out = bufferevent_get_output(bev);
+    struct evbuffer *out = output_of(req);
     if (!send_head(h, req, out, &status, &len) || is_head(req) || len == 0) {
         complete(h, req, status, 0);
         return;
     }
-    struct timeval send_tv = {.tv_sec = h->cfg->send_timeout};
-    bufferevent_set_timeouts(bev, NULL, &send_tv);
-    evhttp_request_set_on_complete_cb(req, on_send_complete, h);
     int added = rep->body ? add_body(out, rep->body, offset, len) : -1;
     if (added != 0) { /* the head is out: the client sees a short body */
         log_msg(MH_LOG_ERROR, "cannot send %s: %s", name,
