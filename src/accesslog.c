@@ -1,8 +1,11 @@
 /* accesslog.c - buffered, whole-line access logging from many workers.
  *
  * Owns: the access-log fd and each worker's line buffer.  All workers append
- * to one O_APPEND fd; each write() carries whole lines and at most PIPE_BUF
- * bytes, so lines never interleave, on a file or on a pipe.  Reopening (for
+ * to one fd, and each write() carries whole lines, so lines never
+ * interleave: to a regular file (opened O_APPEND) the whole buffer in one
+ * write(), which Linux appends in one piece, as nginx's buffered log relies
+ * on; to a pipe or terminal at most PIPE_BUF bytes, the most POSIX makes
+ * atomic there.  Reopening (for
  * logrotate) dup()s the new file onto the same fd number, so a worker never
  * writes to a closed fd and needs no lock.  Lines wait at most
  * MH_LOG_FLUSH_SEC: the server's per-worker timer calls accesslog_flush(). */
@@ -12,13 +15,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
 
 static int alog_fd = -1;
+/* bytes: the most one write() may carry (see above); set at each open */
+static atomic_size_t alog_chunk = PIPE_BUF;
 
 int accesslog_open(const char *path, struct mh_error *err)
 {
@@ -29,6 +37,12 @@ int accesslog_open(const char *path, struct mh_error *err)
         fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
     else
         fd = log_open_file(path);
+    struct stat st;
+    if (fd >= 0)
+        atomic_store_explicit(&alog_chunk,
+                              fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? SIZE_MAX
+                                                                         : PIPE_BUF,
+                              memory_order_relaxed);
     if (fd < 0 || log_swap_fd(&alog_fd, fd) < 0) {
         snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot open access log %s: %s",
                  path, strerror(errno));
@@ -61,12 +75,12 @@ static uint64_t count_lines(const char *p, size_t n)
 
 void accesslog_flush(struct accesslog_writer *w)
 {
-    size_t off = 0;
+    size_t off = 0, chunk = atomic_load_explicit(&alog_chunk, memory_order_relaxed);
     while (off < w->len) {
-        /* the longest run of whole lines that fits in PIPE_BUF */
+        /* the longest run of whole lines that fits in a chunk */
         size_t n = w->len - off;
-        if (n > PIPE_BUF) {
-            n = PIPE_BUF;
+        if (n > chunk) {
+            n = chunk;
             while (n > 0 && w->buf[off + n - 1] != '\n')
                 n--;
         }
