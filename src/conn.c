@@ -32,8 +32,10 @@
 
 #include "accesslog.h"
 #include "bounds.h"
+#include "handler.h"
 #include "log.h"
 #include "precond.h"
+#include "response.h"
 #include "status.h"
 
 struct conn {
@@ -214,36 +216,39 @@ static void on_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
 
 /* The 408 for a request cut at its deadline: written straight to the socket
  * (evhttp has no request to answer), best effort, with the headers every
- * response carries. */
+ * response carries.  Returns the body bytes sent: all or none. */
 static size_t send_408(struct conn *c)
 {
-    const struct mh_config *cfg = c->t->cfg;
-    size_t len;
+    size_t len, n;
     const char *page = status_page(HTTP_STATUS_TIMEOUT, &len);
     char date[HTTPDATE_LEN] = "";
+    char *mem = malloc(MH_RESPONSE_HEAD_MAX);
     struct evbuffer *b = evbuffer_new();
-    if (!b)
-        return 0;
-    httpdate_format(time(NULL), date);
-    evbuffer_add_printf(b,
-                        "HTTP/1.1 408 Request Timeout\r\nDate: %s\r\n"
-                        "Server: minihttpd/" MH_VERSION "\r\n"
-                        "X-Content-Type-Options: nosniff\r\n",
-                        date);
-    for (unsigned i = 0; i < cfg->n_headers; i++)
-        evbuffer_add_printf(b, "%s: %s\r\n", cfg->headers[i].name,
-                            cfg->headers[i].value);
-    evbuffer_add_printf(b,
-                        "Content-Type: text/html; charset=utf-8\r\n"
-                        "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                        len);
-    evbuffer_add(b, page, len);
-    int fd = bufferevent_getfd(c->bev);
-    while (evbuffer_get_length(b) > 0 && evbuffer_write(b, fd) > 0)
-        ;
-    size_t unsent = evbuffer_get_length(b);
-    evbuffer_free(b);
-    return unsent == 0 ? len : 0; /* body bytes, when all of it went out */
+    struct response r;
+    const char *head = NULL;
+    if (mem && b) {
+        response_init(&r, mem, MH_RESPONSE_HEAD_MAX);
+        httpdate_format(time(NULL), date);
+        handler_common_headers(&r, c->t->cfg, date);
+        response_header(&r, "Content-Type", "text/html; charset=utf-8");
+        response_header_u(&r, "Content-Length", len);
+        response_header(&r, "Connection", "close");
+        head = response_finish(&r, HTTP_STATUS_TIMEOUT,
+                               status_reason(HTTP_STATUS_TIMEOUT), &n);
+    }
+    size_t unsent = 1;
+    if (head) {
+        evbuffer_add(b, head, n);
+        evbuffer_add(b, page, len);
+        int fd = bufferevent_getfd(c->bev);
+        while (evbuffer_get_length(b) > 0 && evbuffer_write(b, fd) > 0)
+            ;
+        unsent = evbuffer_get_length(b);
+    }
+    if (b)
+        evbuffer_free(b);
+    free(mem);
+    return unsent == 0 ? len : 0;
 }
 
 /* request_timeout passed: a request begun and not finished gets 408, a

@@ -136,18 +136,23 @@ static bool request_closes(struct evhttp_request *req)
     return http10 && !(c && !strncasecmp(c, "keep-alive", 10));
 }
 
-/* The headers every response carries, formatted once a second (and when
- * the config changes): Date, Server, nosniff and the config's [headers]. */
+bool handler_common_headers(struct response *r, const struct mh_config *cfg,
+                            const char *date)
+{
+    response_header(r, "Date", date);
+    response_header(r, "Server", "minihttpd/" MH_VERSION);
+    response_header(r, "X-Content-Type-Options", "nosniff");
+    for (unsigned i = 0; i < cfg->n_headers; i++)
+        response_header(r, cfg->headers[i].name, cfg->headers[i].value);
+    return !r->bad;
+}
+
+/* The common headers, formatted once a second (and after a reload).  They
+ * cannot overflow (config.c bounds every [headers] line): a bug if so. */
 static void build_common(struct handler_ctx *h)
 {
-    struct response *c = &h->common;
-    response_reset(c);
-    response_header(c, "Date", h->date);
-    response_header(c, "Server", "minihttpd/" MH_VERSION);
-    response_header(c, "X-Content-Type-Options", "nosniff");
-    for (unsigned i = 0; i < h->cfg->n_headers; i++)
-        response_header(c, h->cfg->headers[i].name, h->cfg->headers[i].value);
-    if (c->bad) /* config.c checked every [headers] line: a bug */
+    response_reset(&h->common);
+    if (!handler_common_headers(&h->common, h->cfg, h->date))
         log_msg(MH_LOG_ERROR, "common response headers over %d bytes",
                 MH_RESPONSE_HEAD_MAX);
 }

@@ -44,6 +44,12 @@ void handler_free(struct handler_ctx *h);
 /* The evhttp generic callback; arg is the worker's struct handler_ctx. */
 void handler_request(struct evhttp_request *req, void *arg);
 
+/* Append the headers every response carries to r: Date (the given one),
+ * Server, X-Content-Type-Options and the config's [headers].  False when
+ * they did not fit (r->bad is then set). */
+bool handler_common_headers(struct response *r, const struct mh_config *cfg,
+                            const char *date);
+
 /* Once a second: re-open the docroot (a swapped symlink is followed). */
 void handler_tick(struct handler_ctx *h);
 

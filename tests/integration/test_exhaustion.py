@@ -7,6 +7,7 @@
 # Run alone: MINIHTTPD=/abs/path/minihttpd python3 tests/integration/test_exhaustion.py
 
 import os
+import re
 import resource
 import select
 import shutil
@@ -208,8 +209,10 @@ def test_limit_too_low_for_workers_is_a_startup_error():
         shutil.rmtree(s.dir, ignore_errors=True)
     assert rc == 1, (rc, err)
     lines = [l for l in err.splitlines() if l.strip()]
-    assert len(lines) == 1 and "open-file limit (24) is too low for 4 workers" \
-        in lines[0], err
+    # 24 natively; under valgrind, which keeps some fds for itself, less
+    m = re.search(r"open-file limit \((\d+)\) is too low for 4 workers",
+                  lines[0] if lines else "")
+    assert len(lines) == 1 and m and int(m.group(1)) <= 24, err
 
 
 if __name__ == "__main__":
