@@ -138,8 +138,11 @@
 #define MH_LOG_FIELD_MAX 1200
 /* bytes: the client address and method fields (an IPv6 address is 45). */
 #define MH_LOG_SHORT_FIELD_MAX 64
-/* bytes: a worker's access-log buffer; flushed when full and each second. */
-#define MH_LOG_BUFFER 65536
+/* bytes: a worker's access-log buffer; flushed when full and each second.
+ * A flush stalls the worker's loop for its write(): about 100 us for 64 KiB
+ * to ext4 here, which showed in the p99 latency under load (1.09 ms median
+ * of 7 runs, against 0.94 ms with 16 KiB, at no measurable CPU cost). */
+#define MH_LOG_BUFFER 16384
 /* seconds: the longest a logged line waits in a worker's buffer. */
 #define MH_LOG_FLUSH_SEC 1
 /* bytes: one error-log message. */
