@@ -32,11 +32,14 @@
 /* bytes and calls: a response is written to the socket as soon as it is
  * queued, in at most this many write calls (head, then a file's first
  * sendfile) of at most this many bytes each; what the socket does not take
- * then goes out as it becomes writable. */
+ * then goes out as it becomes writable.  (libevent 2.1 does not cut a file
+ * segment: its sendfile() offers all that is left, and the socket's buffer
+ * is the bound.) */
 #define MH_WRITE_THROUGH_MAX   (256 * 1024)
 #define MH_WRITE_THROUGH_CALLS 2
-/* bytes: the most libevent writes to one connection per write event (its
- * default is 16 KiB: a 10 MiB file would take 640 sendfile calls). */
+/* bytes: the most libevent writes from memory to one connection per write
+ * event (its default, 16 KiB, would split a 16 KiB file and its head in two
+ * writev() calls).  File segments are not cut by it (see above). */
 #define MH_WRITE_CHUNK_MAX (256 * 1024)
 /* seconds: grace given to responses in flight after SIGTERM/SIGINT. */
 #define MH_SHUTDOWN_GRACE_SEC 5
