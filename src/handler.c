@@ -493,15 +493,21 @@ choose_rep(struct evhttp_request *req, const struct fcache_file *f, const char *
     return &f->file;
 }
 
-/* The validators of a representation, and the headers that go with them
- * on a 200, 206 and 304 alike. */
-static void add_validators(struct handler_ctx *h, const struct fcache_rep *rep)
+/* The headers that describe the representation chosen, on a 200, 206 and
+ * 304 alike: Vary when the file has sidecars, its coding, its validators. */
+static void add_rep_headers(struct handler_ctx *h, const struct fcache_rep *rep,
+                            bool vary, const char *coding)
 {
+    if (vary)
+        add_header(h, "Vary", "Accept-Encoding");
+    if (coding)
+        add_header(h, "Content-Encoding", coding);
     add_header(h, "ETag", rep->etag);
     if (rep->lastmod[0])
         add_header(h, "Last-Modified", rep->lastmod);
     if (h->cfg->cache_control[0])
         add_header(h, "Cache-Control", h->cfg->cache_control);
+    add_header(h, "Accept-Ranges", "bytes");
 }
 
 /* Serve a regular file from the cache.  The representation actually sent
@@ -517,12 +523,7 @@ static void serve_file(struct handler_ctx *h, struct evhttp_request *req,
     if (precond_evaluate(evhttp_find_header(in, "If-None-Match"),
                          evhttp_find_header(in, "If-Modified-Since"), rep->etag,
                          rep->st.st_mtime) == PRECOND_NOT_MODIFIED) {
-        if (vary)
-            add_header(h, "Vary", "Accept-Encoding");
-        if (coding)
-            add_header(h, "Content-Encoding", coding);
-        add_validators(h, rep);
-        add_header(h, "Accept-Ranges", "bytes");
+        add_rep_headers(h, rep, vary, coding);
         int status = HTTP_STATUS_NOT_MODIFIED;
         send_head(h, req, output_of(req), &status, NULL);
         complete(h, req, status, 0);
@@ -562,12 +563,7 @@ static void serve_file(struct handler_ctx *h, struct evhttp_request *req,
         }
     }
     add_header(h, "Content-Type", file_type(h, f, name, name_len));
-    if (vary)
-        add_header(h, "Vary", "Accept-Encoding");
-    if (coding)
-        add_header(h, "Content-Encoding", coding);
-    add_validators(h, rep);
-    add_header(h, "Accept-Ranges", "bytes");
+    add_rep_headers(h, rep, vary, coding);
     if (status == HTTP_STATUS_PARTIAL)
         add_header(h, "Content-Range", cr);
     send_rep(h, req, status, rep, first, size ? last - first + 1 : 0, name);

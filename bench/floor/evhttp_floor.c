@@ -89,33 +89,15 @@ static void on_request(struct evhttp_request *req, void *arg)
     /* HEAD: evhttp drops the body itself */
 }
 
-/* The bufferevent's callbacks as evhttp set them, to keep all but reading
- * while the rest of a response is written (as evhttp_write_buffer does). */
-static bufferevent_data_cb writecb_of(struct bufferevent *bev)
+/* Keep evhttp's callbacks but reading while the rest of a response is
+ * written (as evhttp_write_buffer does). */
+static void stop_reading(struct bufferevent *bev)
 {
     bufferevent_data_cb r, w;
     bufferevent_event_cb e;
     void *a;
     bufferevent_getcb(bev, &r, &w, &e, &a);
-    return w;
-}
-
-static bufferevent_event_cb eventcb_of(struct bufferevent *bev)
-{
-    bufferevent_data_cb r, w;
-    bufferevent_event_cb e;
-    void *a;
-    bufferevent_getcb(bev, &r, &w, &e, &a);
-    return e;
-}
-
-static void *arg_of(struct bufferevent *bev)
-{
-    bufferevent_data_cb r, w;
-    bufferevent_event_cb e;
-    void *a;
-    bufferevent_getcb(bev, &r, &w, &e, &a);
-    return a;
+    bufferevent_setcb(bev, NULL, w, e, a);
 }
 
 static void on_request_raw(struct evhttp_request *req, void *arg)
@@ -142,7 +124,7 @@ static void on_request_raw(struct evhttp_request *req, void *arg)
     evbuffer_write(out, bufferevent_getfd(bev));
     evbuffer_freeze(out, 1);
     if (evbuffer_get_length(out) > 0) {
-        bufferevent_setcb(bev, NULL, writecb_of(bev), eventcb_of(bev), arg_of(bev));
+        stop_reading(bev);
         bufferevent_enable(bev, EV_WRITE);
     }
     evhttp_send_reply_end(req);

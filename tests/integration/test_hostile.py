@@ -561,6 +561,24 @@ def test_absolute_form_targets():
         assert s.alive()
 
 
+def test_no_header_splitting_through_a_redirect():
+    # The 301 for a directory puts the request's query in Location; a bare
+    # CR there (the HTTP library passes one through) must not end the
+    # header: the request is refused instead.
+    with Server() as s:
+        s.write("sub/index.html", b"in\n")
+        r = get(s.port, "/sub?q=1")
+        assert r.status == 301 and r.h("Location") == "/sub/?q=1", r
+        for req in (b"GET /sub?x\ry HTTP/1.1\r\nHost: a\r\n\r\n",
+                    b"GET /sub?x\rSet-Cookie:%20a=b HTTP/1.1\r\nHost: a\r\n\r\n"):
+            data = first_response(s.port, req)
+            head = data.split(b"\r\n\r\n")[0]
+            assert head.startswith(b"HTTP/1.1 400 "), \
+                "%r -> %r, expected 400" % (req, head[:80])
+            assert b"Set-Cookie" not in head and b"Location" not in head, head
+        assert s.alive()
+
+
 def first_response(port, req, timeout=2, more=0.0):
     """Send req; return the bytes of the first whole response (or all read
     until close or timeout), plus whatever else arrives within `more`
