@@ -124,7 +124,8 @@ static void test_in_place_rewrite_seen_at_once(void **state)
 }
 
 /* A snapshot (a copy of the bytes, made by the caller) is trusted for the
- * whole interval: the old bytes with the old validators, then the new. */
+ * whole interval: the old bytes with the old validators, then the new; a
+ * deleted file likewise is gone once the interval is over. */
 static void test_snapshot_trusted_for_the_interval(void **state)
 {
     (void)state;
@@ -147,6 +148,11 @@ static void test_snapshot_trusted_for_the_interval(void **state)
     f = fcache_get(c, rootfd, "s.txt", 500 + MH_FILE_CACHE_VALID_SEC);
     assert_string_not_equal(f->file.etag, etag1);
     assert_int_equal(wrapped, before + 1);
+    /* deleted: the copy is served out its second, never longer */
+    assert_int_equal(unlink(p), 0);
+    time_t t = 500 + 2 * MH_FILE_CACHE_VALID_SEC - 1;
+    assert_int_equal(fcache_get(c, rootfd, "s.txt", t)->status, 200);
+    assert_int_equal(fcache_get(c, rootfd, "s.txt", t + 1)->status, 404);
     fcache_free(c);
     snapshots = 0;
 }
