@@ -105,20 +105,30 @@ static void test_hit_and_rename(void **state)
     assert_int_equal(unwrapped, 2);
 }
 
+/* Cache rel at `now`, keep its ETag in etag, then rewrite the file in
+ * place: same inode, same size, new mtime. */
+static void cache_then_rewrite(struct fcache *c, const char *rel, time_t now,
+                               char etag[ETAG_LEN])
+{
+    put(rel, "same size\n", 2000);
+    struct fcache_file *f = fcache_get(c, rootfd, rel, now);
+    strcpy(etag, f->file.etag);
+    assert_int_equal(f->file.snapshot, snapshots);
+    char p[256];
+    snprintf(p, sizeof(p), "%s/%s", root, rel);
+    FILE *w = fopen(p, "w");
+    assert_non_null(w);
+    fputs("SAME SIZE\n", w);
+    fclose(w);
+}
+
 static void test_in_place_rewrite_seen_at_once(void **state)
 {
     (void)state;
     struct fcache *c = fcache_new(64, wrap, unwrap);
-    put("b.txt", "same size\n", 2000);
-    struct fcache_file *f = fcache_get(c, rootfd, "b.txt", 200);
     char etag1[ETAG_LEN];
-    strcpy(etag1, f->file.etag);
-    char p[256];
-    snprintf(p, sizeof(p), "%s/b.txt", root);
-    FILE *w = fopen(p, "w"); /* same inode, same size, new mtime */
-    fputs("SAME SIZE\n", w);
-    fclose(w);
-    f = fcache_get(c, rootfd, "b.txt", 200); /* still the same second */
+    cache_then_rewrite(c, "b.txt", 200, etag1);
+    struct fcache_file *f = fcache_get(c, rootfd, "b.txt", 200); /* same second */
     assert_string_not_equal(f->file.etag, etag1);
     fcache_free(c);
 }
@@ -131,18 +141,12 @@ static void test_snapshot_trusted_for_the_interval(void **state)
     (void)state;
     snapshots = 1;
     struct fcache *c = fcache_new(64, wrap, unwrap);
-    put("s.txt", "same size\n", 2000);
-    struct fcache_file *f = fcache_get(c, rootfd, "s.txt", 500);
-    assert_true(f->file.snapshot);
-    char etag1[ETAG_LEN];
-    strcpy(etag1, f->file.etag);
-    char p[256];
+    char etag1[ETAG_LEN], p[256];
+    cache_then_rewrite(c, "s.txt", 500, etag1);
     snprintf(p, sizeof(p), "%s/s.txt", root);
-    FILE *w = fopen(p, "w"); /* same inode, same size, new mtime */
-    fputs("SAME SIZE\n", w);
-    fclose(w);
     int before = wrapped;
-    f = fcache_get(c, rootfd, "s.txt", 500 + MH_FILE_CACHE_VALID_SEC - 1);
+    struct fcache_file *f =
+        fcache_get(c, rootfd, "s.txt", 500 + MH_FILE_CACHE_VALID_SEC - 1);
     assert_string_equal(f->file.etag, etag1); /* not looked at: the old copy */
     assert_int_equal(wrapped, before);
     f = fcache_get(c, rootfd, "s.txt", 500 + MH_FILE_CACHE_VALID_SEC);
