@@ -141,3 +141,80 @@ bool buf_put_urlenc(struct buf *b, const char *s, size_t n)
     }
     return true;
 }
+
+/* The length of the valid UTF-8 sequence at s (2 to 4 bytes), or 0: an
+ * ASCII byte, a stray or missing continuation byte, an overlong form, a
+ * surrogate, a code point above U+10FFFF, or a C1 control. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4;
+    else
+        return 0;
+    if (c == 0xc2)
+        lo = 0xa0; /* U+0080..U+009F: C1 controls, which terminals obey */
+    else if (c == 0xe0)
+        lo = 0xa0; /* overlong */
+    else if (c == 0xed)
+        hi = 0x9f; /* surrogates */
+    else if (c == 0xf0)
+        lo = 0x90; /* overlong */
+    else if (c == 0xf4)
+        hi = 0x8f; /* above U+10FFFF */
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return len;
+}
+
+/* The next unit of s[0, n): *in bytes of input, the return value bytes of
+ * output (the same bytes, or one "\xHH"). */
+static size_t esc_unit(const unsigned char *s, size_t n, unsigned flags, size_t *in)
+{
+    unsigned char c = s[0];
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+        *in = 1;
+        return 1;
+    }
+    size_t u = c >= 0x80 && (flags & BUF_ESC_UTF8) ? utf8_seq(s, n) : 0;
+    *in = u ? u : 1;
+    return u ? u : 4;
+}
+
+bool buf_put_escaped(struct buf *b, const char *s, size_t n, size_t max, unsigned flags)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *p = (const unsigned char *)s;
+    size_t total = 0, in;
+    for (size_t i = 0; i < n && total <= max; i += in)
+        total += esc_unit(p + i, n - i, flags, &in);
+    size_t room = total <= max ? max : max < 3 ? 0 : max - 3;
+    size_t used = 0, i = 0;
+    for (; i < n; i += in) {
+        size_t out = esc_unit(p + i, n - i, flags, &in);
+        if (used + out > room)
+            break;
+        char esc[4] = {'\\', 'x', hex[p[i] >> 4], hex[p[i] & 15]};
+        if (!buf_append(b, out == in ? s + i : esc, out))
+            return false;
+        used += out;
+    }
+    return i == n || buf_append(b, "...", 3);
+}
+
+const char *buf_escape_str(char *out, size_t cap, const char *s)
+{
+    struct buf b;
+    buf_init(&b, out, cap);
+    buf_put_escaped(&b, s, strlen(s), cap ? cap - 1 : 0, BUF_ESC_UTF8);
+    return out;
+}

@@ -36,4 +36,22 @@ bool buf_put_html(struct buf *b, const char *s, size_t n);
 /* Percent-encode every byte outside RFC 3986 unreserved and '/'. */
 bool buf_put_urlenc(struct buf *b, const char *s, size_t n);
 
+/* Keep valid UTF-8 (other than C1 controls) as it is: see buf_put_escaped. */
+#define BUF_ESC_UTF8 1u
+
+/* Text made safe for a log line or a message on a terminal, as nginx logs
+ * it: '"', the backslash, bytes below 0x20 and bytes from 0x7f up as "\xHH"
+ * (upper-case hex).  With BUF_ESC_UTF8 a valid UTF-8 sequence is kept, unless
+ * it encodes a C1 control (U+0080..U+009F); the bytes of an invalid one are
+ * escaped one by one.  An escaped form longer than max bytes is cut to at
+ * most max, the last three being "...", never inside an escape or a
+ * character (with max below 3, just "...").  Returns false, b->overflow
+ * set, when b cannot hold that: the output then ends at a whole unit,
+ * without "...". */
+bool buf_put_escaped(struct buf *b, const char *s, size_t n, size_t max,
+                     unsigned flags);
+/* The string s, escaped with BUF_ESC_UTF8 into out (cap bytes, at least 4)
+ * and cut with "..." to fit: a text quoted in a message.  Returns out. */
+const char *buf_escape_str(char *out, size_t cap, const char *s);
+
 #endif

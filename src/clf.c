@@ -10,36 +10,15 @@
 #include "bounds.h"
 #include "buf.h"
 
-static size_t escaped_len(unsigned char c)
-{
-    return (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) ? 4 : 1;
-}
-
-/* Escape s into b.  A field whose escaped form is over max bytes is cut to
- * max bytes, the last three being "...". */
+/* Escape s into b (see buf_put_escaped; "-" when empty).  A field whose
+ * escaped form is over max bytes is cut to max bytes, the last three "...". */
 static void put_field(struct buf *b, const char *s, size_t max)
 {
-    static const char hex[] = "0123456789ABCDEF";
     if (!s || !*s) {
         buf_putc(b, '-');
         return;
     }
-    size_t total = 0;
-    for (const char *p = s; *p && total <= max; p++)
-        total += escaped_len((unsigned char)*p);
-    size_t room = total <= max ? max : max - 3;
-    size_t used = 0;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        size_t n = escaped_len(c);
-        if (used + n > room)
-            break;
-        char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
-        buf_append(b, n == 4 ? esc : (const char *)s, n);
-        used += n;
-    }
-    if (*s)
-        buf_puts(b, "...");
+    buf_put_escaped(b, s, strlen(s), max, 0);
 }
 
 static void put_time(struct buf *b, time_t t)
