@@ -44,8 +44,7 @@ int accesslog_open(const char *path, struct mh_error *err)
                                                                          : PIPE_BUF,
                               memory_order_relaxed);
     if (fd < 0 || log_swap_fd(&alog_fd, fd) < 0) {
-        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot open access log %s: %s",
-                 path, strerror(errno));
+        log_open_error(err, "access log", path, errno);
         return -1;
     }
     return 0;

@@ -4,8 +4,12 @@
  * default), the FILE:LINE of every error, and the command-line overrides.
  * Start-up, -t and SIGHUP all come through config_load(), so they accept and
  * refuse exactly the same files.  I/O is limited to reading the config and
- * types files and checking the docroot and log paths; it never logs and never
- * exits: errors go back to the caller in struct mh_error. */
+ * types files and checking the docroot and log paths (never with an open or
+ * a read that can wait: see read_file() and check_log()); it never logs and
+ * never exits: errors go back to the caller in struct mh_error.  Every
+ * message that quotes text from the file or the command line escapes it with
+ * buf_escape_str(), so a config file cannot put a control byte on the
+ * terminal or into the error log. */
 #define _GNU_SOURCE
 #include "config.h"
 
@@ -22,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "ini.h"
 #include "path.h"
 
@@ -76,10 +81,17 @@ static const struct key_def keys[] = {
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+/* bytes: room for one text quoted in a message, escaped; longer ones are cut
+ * with "...", and set_err() cuts the whole message at MH_ERROR_MAX. */
+#define ESC_MAX (MH_ERROR_MAX / 2)
+/* bytes: where()'s "FILE:LINE: key": an escaped name and a few words. */
+#define WHERE_MAX (ESC_MAX + 96)
+
 /* Parsing state: the config being built and where each key was set. */
 struct loader {
     struct mh_config *cfg;
-    const char *file;                        /* name used in messages */
+    const char *file;                        /* name used in messages, escaped */
+    char file_esc[ESC_MAX];                  /* the config file's name, escaped */
     unsigned line[NKEYS];                    /* 0: default; else the line that set it */
     bool from_cli[NKEYS];                    /* set by a command-line override */
     unsigned error_line[MH_ERROR_PAGES_MAX]; /* where each [errors] page was set */
@@ -95,8 +107,12 @@ static void set_err(struct mh_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
-    if (n >= (int)sizeof(err->msg)) /* mark the cut, never hide it */
-        memcpy(err->msg + sizeof(err->msg) - 4, "...", 4);
+    if (n >= (int)sizeof(err->msg)) { /* mark the cut, never hide it */
+        size_t at = sizeof(err->msg) - 4;
+        while (at > 0 && ((unsigned char)err->msg[at] & 0xc0) == 0x80)
+            at--; /* not inside a UTF-8 character */
+        memcpy(err->msg + at, "...", 4);
+    }
 }
 
 static const struct key_def *find_key(const char *section, const char *key, size_t *idx)
@@ -271,10 +287,11 @@ static int on_mime_override(struct loader *ld, const char *key, const char *valu
                             unsigned line)
 {
     struct mimetab *t = &ld->cfg->overrides;
+    char k[ESC_MAX];
     for (size_t i = 0; i < t->n; i++)
         if (!strcasecmp(t->strings + t->entries[i].ext, key)) {
             set_err(ld->err, "%s:%u: duplicate extension \"%s\" in [mime]", ld->file,
-                    line, key);
+                    line, buf_escape_str(k, sizeof(k), key));
             return 1;
         }
     if (t->n >= MH_MIME_OVERRIDES_MAX) {
@@ -283,7 +300,8 @@ static int on_mime_override(struct loader *ld, const char *key, const char *valu
     }
     enum mimetab_result r = mimetab_add(t, key, strlen(key), value, strlen(value));
     if (r != MIMETAB_OK) {
-        set_err(ld->err, "%s:%u: %s: %s", ld->file, line, key, mimetab_strerror(r));
+        set_err(ld->err, "%s:%u: %s: %s", ld->file, line,
+                buf_escape_str(k, sizeof(k), key), mimetab_strerror(r));
         return 1;
     }
     return 0;
@@ -295,15 +313,16 @@ static int on_error_page(struct loader *ld, const char *key, const char *value,
 {
     struct mh_config *cfg = ld->cfg;
     unsigned status;
+    char k[ESC_MAX], v[ESC_MAX];
     if (!parse_uint(key, 400, 599, &status)) {
         set_err(ld->err,
                 "%s:%u: [errors] keys are HTTP statuses from 400 to 599, not \"%s\"",
-                ld->file, line, key);
+                ld->file, line, buf_escape_str(k, sizeof(k), key));
         return 1;
     }
     if (config_error_page(cfg, (int)status)) {
         set_err(ld->err, "%s:%u: duplicate key \"%s\" in [errors]", ld->file, line,
-                key);
+                buf_escape_str(k, sizeof(k), key));
         return 1;
     }
     if (cfg->n_error_pages == MH_ERROR_PAGES_MAX) {
@@ -316,7 +335,8 @@ static int on_error_page(struct loader *ld, const char *key, const char *value,
         set_err(ld->err,
                 "%s:%u: %s = \"%s\": must be a file path inside the docroot, "
                 "like /404.html",
-                ld->file, line, key, value);
+                ld->file, line, buf_escape_str(k, sizeof(k), key),
+                buf_escape_str(v, sizeof(v), value));
         return 1;
     }
     p->status = status;
@@ -357,14 +377,16 @@ static int on_header(struct loader *ld, const char *key, const char *value,
                      unsigned line)
 {
     struct mh_config *cfg = ld->cfg;
+    char k[ESC_MAX];
     for (unsigned i = 0; i < cfg->n_headers; i++)
         if (!strcasecmp(cfg->headers[i].name, key)) {
             set_err(ld->err, "%s:%u: duplicate header \"%s\" in [headers]", ld->file,
-                    line, key);
+                    line, buf_escape_str(k, sizeof(k), key));
             return 1;
         }
     if (managed_header(key)) {
-        set_err(ld->err, "%s:%u: %s is set by minihttpd itself%s", ld->file, line, key,
+        set_err(ld->err, "%s:%u: %s is set by minihttpd itself%s", ld->file, line,
+                buf_escape_str(k, sizeof(k), key),
                 strcasecmp(key, "Cache-Control") ? ""
                                                  : "; use cache_control in [server]");
         return 1;
@@ -379,7 +401,8 @@ static int on_header(struct loader *ld, const char *key, const char *value,
         set_err(ld->err,
                 "%s:%u: %s: the value must be non-empty printable ASCII of at "
                 "most %d bytes",
-                ld->file, line, key, MH_HEADER_VALUE_MAX - 1);
+                ld->file, line, buf_escape_str(k, sizeof(k), key),
+                MH_HEADER_VALUE_MAX - 1);
         return 1;
     }
     copy_str(h->name, sizeof(h->name), key);
@@ -393,11 +416,13 @@ static int on_key(void *ctx, const char *section, const char *key, const char *v
     struct loader *ld = ctx;
     size_t idx;
     const char *why = NULL;
+    char qk[ESC_MAX], qv[ESC_MAX], qs[ESC_MAX];
 
     if (!key) { /* a section header */
         if (known_section(section))
             return 0;
-        set_err(ld->err, "%s:%u: unknown section [%s]", ld->file, line, section);
+        set_err(ld->err, "%s:%u: unknown section [%s]", ld->file, line,
+                buf_escape_str(qs, sizeof(qs), section));
         return 1;
     }
     if (!strcmp(section, "errors"))
@@ -408,29 +433,53 @@ static int on_key(void *ctx, const char *section, const char *key, const char *v
     if (!k && !strcmp(section, "mime"))
         return on_mime_override(ld, key, value, line);
     if (!k) {
-        set_err(ld->err, "%s:%u: unknown key \"%s\" in [%s]", ld->file, line, key,
-                section);
+        set_err(ld->err, "%s:%u: unknown key \"%s\" in [%s]", ld->file, line,
+                buf_escape_str(qk, sizeof(qk), key),
+                buf_escape_str(qs, sizeof(qs), section));
         return 1;
     }
     if (ld->line[idx]) {
         set_err(ld->err, "%s:%u: duplicate key \"%s\" (first set on line %u)", ld->file,
-                line, key, ld->line[idx]);
+                line, buf_escape_str(qk, sizeof(qk), key), ld->line[idx]);
         return 1;
     }
     ld->line[idx] = line;
     if (!set_value(ld->cfg, k, value, &why)) {
-        set_err(ld->err, "%s:%u: %s = \"%s\": %s", ld->file, line, key, value, why);
+        set_err(ld->err, "%s:%u: %s = \"%s\": %s", ld->file, line,
+                buf_escape_str(qk, sizeof(qk), key),
+                buf_escape_str(qv, sizeof(qv), value), why);
         return 1;
     }
     return 0;
 }
 
-/* Read a whole regular file of at most max bytes into a new buffer. */
+/* read_file()'s *err_no for a FIFO or a socket: not an errno value. */
+#define READ_NOT_A_FILE (-1)
+
+/* Why read_file() failed, for a message. */
+static const char *read_strerror(int e)
+{
+    return e == EFBIG             ? "file too large"
+           : e == READ_NOT_A_FILE ? "a FIFO or socket, not a file"
+                                  : strerror(e);
+}
+
+/* Read a whole file of at most max bytes into a new buffer.  Nothing here
+ * waits: the open is O_NONBLOCK (a FIFO without a writer would block it),
+ * a FIFO or socket is refused (it could not be read again on a reload, and
+ * without a writer it would read as empty), and a character device that has
+ * nothing to read (a terminal) fails with EAGAIN.  /dev/null reads as empty. */
 static char *read_file(const char *path, size_t max, size_t *len, int *err_no)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         *err_no = errno;
+        return NULL;
+    }
+    if (fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+        close(fd);
+        *err_no = READ_NOT_A_FILE;
         return NULL;
     }
     char *data = malloc(max + 1);
@@ -474,11 +523,13 @@ static bool apply_override(struct loader *ld, const char *key, const char *value
 {
     size_t idx;
     const char *why = NULL;
+    char v[ESC_MAX];
     const struct key_def *k = find_key("server", key, &idx);
     if (!value)
         return true;
     if (!set_value(ld->cfg, k, value, &why)) {
-        set_err(ld->err, "minihttpd: %s %s: %s", flag, value, why);
+        set_err(ld->err, "minihttpd: %s %s: %s", flag,
+                buf_escape_str(v, sizeof(v), value), why);
         return false;
     }
     ld->from_cli[idx] = true;
@@ -494,7 +545,8 @@ static size_t key_index(const char *key)
     return i;
 }
 
-/* "FILE:LINE: key", or where else the key's value came from. */
+/* "FILE:LINE: key", or where else the key's value came from (out holds
+ * WHERE_MAX bytes: always enough). */
 static void where(const struct loader *ld, const char *key, char *out, size_t cap)
 {
     size_t idx = key_index(key);
@@ -528,24 +580,30 @@ static bool absolutize(char *path, size_t cap)
  * to a new release is followed by the workers without a restart. */
 static bool check_docroot(struct loader *ld)
 {
-    char w[MH_ERROR_MAX / 2];
+    char w[WHERE_MAX], d[ESC_MAX];
     struct stat st;
     struct mh_config *cfg = ld->cfg;
     where(ld, "docroot", w, sizeof(w));
     if (!absolutize(cfg->docroot, sizeof(cfg->docroot))) {
-        set_err(ld->err, "%s: %s: path too long", w, cfg->docroot);
+        set_err(ld->err, "%s: %s: path too long", w,
+                buf_escape_str(d, sizeof(d), cfg->docroot));
         return false;
     }
     if (stat(cfg->docroot, &st) != 0) {
-        set_err(ld->err, "%s: %s: %s", w, cfg->docroot, strerror(errno));
+        int e = errno;
+        set_err(ld->err, "%s: %s: %s", w, buf_escape_str(d, sizeof(d), cfg->docroot),
+                strerror(e));
         return false;
     }
     if (!S_ISDIR(st.st_mode)) {
-        set_err(ld->err, "%s: %s: not a directory", w, cfg->docroot);
+        set_err(ld->err, "%s: %s: not a directory", w,
+                buf_escape_str(d, sizeof(d), cfg->docroot));
         return false;
     }
     if (access(cfg->docroot, R_OK | X_OK) != 0) {
-        set_err(ld->err, "%s: %s: %s", w, cfg->docroot, strerror(errno));
+        int e = errno;
+        set_err(ld->err, "%s: %s: %s", w, buf_escape_str(d, sizeof(d), cfg->docroot),
+                strerror(e));
         return false;
     }
     return true;
@@ -556,14 +614,15 @@ static bool check_error_pages(struct loader *ld)
 {
     const struct mh_config *cfg = ld->cfg;
     for (unsigned i = 0; i < cfg->n_error_pages; i++) {
-        char full[MH_FS_PATH_MAX + MH_ERROR_PAGE_PATH_MAX];
+        char full[MH_FS_PATH_MAX + MH_ERROR_PAGE_PATH_MAX], pp[ESC_MAX];
         struct stat st;
         const struct mh_error_page *p = &cfg->error_pages[i];
         snprintf(full, sizeof(full), "%s%s", cfg->docroot, p->path);
-        int r = stat(full, &st);
+        int r = stat(full, &st), e = errno;
         if (r != 0 || !S_ISREG(st.st_mode)) {
             set_err(ld->err, "%s:%u: %u = %s: %s", ld->file, ld->error_line[i],
-                    p->status, p->path, r ? strerror(errno) : "not a regular file");
+                    p->status, buf_escape_str(pp, sizeof(pp), p->path),
+                    r ? strerror(e) : "not a regular file");
             return false;
         }
     }
@@ -572,24 +631,37 @@ static bool check_error_pages(struct loader *ld)
 
 /* A log file can be used when it opens for appending, or when it does not
  * exist and its directory (or, for a missing directory, the parent that
- * start-up creates it in) is writable. */
+ * start-up creates it in) is writable.  The open never blocks: O_NONBLOCK
+ * makes a FIFO open at once when a process reads it, and fail with ENXIO
+ * when none does (a log nobody reads cannot be written; start-up would fail
+ * the same way).  Opening and closing it is seen by its reader as a writer
+ * that came and went (see minihttpd.conf(5)). */
 static bool check_log(struct loader *ld, const char *key, char *path, size_t cap)
 {
-    char w[MH_ERROR_MAX / 2], dir[MH_FS_PATH_MAX];
+    char w[WHERE_MAX], p[ESC_MAX], dir[MH_FS_PATH_MAX], d[ESC_MAX];
     where(ld, key, w, sizeof(w));
     if (!strcmp(path, "-") || !strcmp(path, "off"))
         return true;
     if (!absolutize(path, cap)) {
-        set_err(ld->err, "%s: %s: path too long", w, path);
+        set_err(ld->err, "%s: %s: path too long", w,
+                buf_escape_str(p, sizeof(p), path));
         return false;
     }
-    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+    int fd = open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd >= 0) {
         close(fd);
         return true;
     }
-    if (errno != ENOENT) {
-        set_err(ld->err, "%s: cannot open %s: %s", w, path, strerror(errno));
+    int e = errno;
+    struct stat st;
+    if (e == ENXIO && stat(path, &st) == 0 && S_ISFIFO(st.st_mode)) {
+        set_err(ld->err, "%s: cannot open %s: no process is reading this FIFO", w,
+                buf_escape_str(p, sizeof(p), path));
+        return false;
+    }
+    if (e != ENOENT) {
+        set_err(ld->err, "%s: cannot open %s: %s", w,
+                buf_escape_str(p, sizeof(p), path), strerror(e));
         return false;
     }
     /* the file's directory, else its parent (start-up creates the directory) */
@@ -597,35 +669,39 @@ static bool check_log(struct loader *ld, const char *key, char *path, size_t cap
     for (int up = 0; up < 2; up++) {
         char *slash = strrchr(dir, '/');
         *(slash == dir ? slash + 1 : slash) = '\0';
-        struct stat st;
         if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
             if (access(dir, W_OK | X_OK) == 0)
                 return true;
-            set_err(ld->err, "%s: cannot create %s: %s is not writable", w, path, dir);
+            set_err(ld->err, "%s: cannot create %s: %s is not writable", w,
+                    buf_escape_str(p, sizeof(p), path),
+                    buf_escape_str(d, sizeof(d), dir));
             return false;
         }
     }
-    set_err(ld->err, "%s: cannot create %s: its directory does not exist", w, path);
+    set_err(ld->err, "%s: cannot create %s: its directory does not exist", w,
+            buf_escape_str(p, sizeof(p), path));
     return false;
 }
 
 static bool load_types(struct loader *ld)
 {
     struct mh_config *cfg = ld->cfg;
-    char w[MH_ERROR_MAX / 2];
+    char w[WHERE_MAX], t[ESC_MAX];
     size_t len;
     int e;
     unsigned line;
     where(ld, "types_file", w, sizeof(w));
     char *text = read_file(cfg->types_file, MH_TYPES_FILE_MAX, &len, &e);
     if (!text) {
-        set_err(ld->err, "%s: cannot read %s: %s", w, cfg->types_file, strerror(e));
+        set_err(ld->err, "%s: cannot read %s: %s", w,
+                buf_escape_str(t, sizeof(t), cfg->types_file), read_strerror(e));
         return false;
     }
     enum mimetab_result r = mimetab_parse(&cfg->types, text, len, &line);
     free(text);
     if (r != MIMETAB_OK) {
-        set_err(ld->err, "%s:%u: %s", cfg->types_file, line, mimetab_strerror(r));
+        set_err(ld->err, "%s:%u: %s", buf_escape_str(t, sizeof(t), cfg->types_file),
+                line, mimetab_strerror(r));
         return false;
     }
     mimetab_sort(&cfg->types);
@@ -642,18 +718,19 @@ static bool load_file(struct loader *ld, const char *path, bool explicit_path)
     if (!text) {
         if (e == ENOENT && !explicit_path)
             return true; /* no /etc/minihttpd.conf: built-in defaults */
-        set_err(ld->err, "minihttpd: cannot read %s: %s", path,
-                e == EFBIG ? "file too large" : strerror(e));
+        set_err(ld->err, "minihttpd: cannot read %s: %s",
+                buf_escape_str(ld->file_esc, sizeof(ld->file_esc), path),
+                read_strerror(e));
         return false;
     }
     copy_str(ld->cfg->source, sizeof(ld->cfg->source), path);
-    ld->file = path;
+    ld->file = buf_escape_str(ld->file_esc, sizeof(ld->file_esc), path);
     enum ini_result r = ini_parse(text, len, on_key, ld, &line);
     free(text);
     if (r == INI_STOPPED)
         return false;
     if (r != INI_OK) {
-        set_err(ld->err, "%s:%u: %s", path, line, ini_strerror(r));
+        set_err(ld->err, "%s:%u: %s", ld->file, line, ini_strerror(r));
         return false;
     }
     return true;
@@ -725,7 +802,10 @@ int config_check_user(const struct mh_config *cfg, struct mh_error *err)
     errno = 0;
     if (getpwnam(cfg->user))
         return 0;
-    set_err(err, "%s:%u: user \"%s\": %s", config_name(cfg), cfg->user_line, cfg->user,
-            errno ? strerror(errno) : "no such user");
+    int e = errno;
+    char f[ESC_MAX], u[ESC_MAX];
+    set_err(err, "%s:%u: user \"%s\": %s",
+            buf_escape_str(f, sizeof(f), config_name(cfg)), cfg->user_line,
+            buf_escape_str(u, sizeof(u), cfg->user), e ? strerror(e) : "no such user");
     return -1;
 }

@@ -68,7 +68,10 @@ struct mh_config {
 /* Load `path` (NULL: MH_DEFAULT_CONFIG, and built-in defaults when it does
  * not exist), apply `ov`, validate everything, and return a new config, or
  * NULL with err filled.  Checks values, the docroot (a readable directory),
- * the types file and that the log files can be opened or created. */
+ * the types file and that the log files can be opened or created.  Nothing
+ * it opens can block: a log that is a FIFO needs a reader, a config or types
+ * file that is a FIFO is refused.  Text from the file quoted in err is
+ * escaped (buf_escape_str). */
 struct mh_config *config_load(const char *path, const struct mh_overrides *ov,
                               struct mh_error *err);
 

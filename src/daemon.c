@@ -24,13 +24,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
+
+/* bytes: one text (a path, a user name) quoted in a message, escaped. */
+#define QUOTE_MAX (MH_ERROR_MAX / 2)
 
 static int ready_fd = -1; /* the daemon's end of the pipe to the parent */
 
 static void err_errno(struct mh_error *err, const char *what)
 {
-    snprintf(err->msg, sizeof(err->msg), "minihttpd: %s: %s", what, strerror(errno));
+    int e = errno;
+    char q[QUOTE_MAX];
+    snprintf(err->msg, sizeof(err->msg), "minihttpd: %s: %s",
+             buf_escape_str(q, sizeof(q), what), strerror(e));
 }
 
 enum detach_result daemon_detach(struct mh_error *err)
@@ -169,9 +176,10 @@ int pidfile_check(const char *path, struct mh_error *err)
 {
     pid_t old = pidfile_read(path);
     if (old > 0 && old != getpid() && same_program_alive(old)) {
+        char q[QUOTE_MAX];
         snprintf(err->msg, sizeof(err->msg),
                  "minihttpd: already running as pid %ld (pid file %s)", (long)old,
-                 path);
+                 buf_escape_str(q, sizeof(q), path));
         return -1;
     }
     return 0;
@@ -202,7 +210,9 @@ int pidfile_write(const char *path, struct mh_error *err)
     char tmp[MH_FS_PATH_MAX + 32];
     int tn = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
     if (tn < 0 || (size_t)tn >= sizeof(tmp)) {
-        snprintf(err->msg, sizeof(err->msg), "minihttpd: %s: path too long", path);
+        char q[QUOTE_MAX];
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: %s: path too long",
+                 buf_escape_str(q, sizeof(q), path));
         return -1;
     }
     if (write_tmp(tmp, err) != 0)
@@ -292,8 +302,9 @@ int daemon_files_as_user(const struct mh_config *cfg, struct mh_error *err)
     gid_t groups[MH_GROUPS_MAX];
     int n = MH_GROUPS_MAX;
     if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0) {
+        char q[QUOTE_MAX];
         snprintf(err->msg, sizeof(err->msg), "minihttpd: user %s is in too many groups",
-                 cfg->user);
+                 buf_escape_str(q, sizeof(q), cfg->user));
         return -1;
     }
     int saved = getgroups(MH_GROUPS_MAX, root_groups);
@@ -321,12 +332,14 @@ void daemon_files_as_root(void)
 
 static int switch_user(const struct passwd *pw, struct mh_error *err)
 {
-    const char *name = pw->pw_name;
+    char name[QUOTE_MAX];
     uid_t uid = pw->pw_uid;
     gid_t gid = pw->pw_gid;
-    if (initgroups(name, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+    buf_escape_str(name, sizeof(name), pw->pw_name); /* for messages */
+    if (initgroups(pw->pw_name, gid) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+        int e = errno;
         snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot switch to user %s: %s",
-                 name, strerror(errno));
+                 name, strerror(e));
         return -1;
     }
     if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0 || setegid(0) == 0 ||
@@ -357,20 +370,25 @@ static int check_log_writable(const char *what, const char *path, const char *us
     }
     if (access(target, W_OK) == 0)
         return 0;
+    int e = errno;
+    char q[QUOTE_MAX];
     snprintf(err->msg, sizeof(err->msg),
-             "minihttpd: %s %s is not writable by user %s: %s", what, target, user,
-             strerror(errno));
+             "minihttpd: %s %s is not writable by user %s: %s", what,
+             buf_escape_str(q, sizeof(q), target), user, strerror(e));
     return -1;
 }
 
-/* As the user we run as: the docroot readable, the log files writable. */
+/* As the user we run as: the docroot readable, the log files writable.
+ * user is the name as it goes into messages (escaped). */
 static int check_access(const struct mh_config *cfg, const char *user,
                         struct mh_error *err)
 {
     if (access(cfg->docroot, R_OK | X_OK) != 0) {
+        int e = errno;
+        char q[QUOTE_MAX];
         snprintf(err->msg, sizeof(err->msg),
-                 "minihttpd: docroot %s is not readable by user %s: %s", cfg->docroot,
-                 user, strerror(errno));
+                 "minihttpd: docroot %s is not readable by user %s: %s",
+                 buf_escape_str(q, sizeof(q), cfg->docroot), user, strerror(e));
         return -1;
     }
     return check_log_writable("access log", cfg->access_log, user, err) ||
@@ -382,10 +400,11 @@ static int check_access(const struct mh_config *cfg, const char *user,
 static void warn_ignored_user(const struct mh_config *cfg)
 {
     struct passwd *pw = getpwnam(cfg->user);
+    char q[MH_USER_MAX * 4];
     if (!pw || pw->pw_uid != geteuid())
         log_msg(MH_LOG_WARN,
                 "user = %s ignored: not started as root (running as uid %ld)",
-                cfg->user, (long)geteuid());
+                buf_escape_str(q, sizeof(q), cfg->user), (long)geteuid());
 }
 
 int drop_privileges(const struct mh_config *cfg, struct mh_error *err)
@@ -396,11 +415,13 @@ int drop_privileges(const struct mh_config *cfg, struct mh_error *err)
     const struct passwd *pw = target_user(cfg, err);
     if (!pw)
         return err->msg[0] ? -1 : 0;
-    if (switch_user(pw, err) != 0 || check_access(cfg, cfg->user, err) != 0)
+    char user[MH_USER_MAX * 4], src[QUOTE_MAX];
+    buf_escape_str(user, sizeof(user), cfg->user);
+    if (switch_user(pw, err) != 0 || check_access(cfg, user, err) != 0)
         return -1;
     if (cfg->source[0] && access(cfg->source, R_OK) != 0)
         log_msg(MH_LOG_WARN, "%s is not readable by user %s: SIGHUP reloads will fail",
-                cfg->source, cfg->user);
+                buf_escape_str(src, sizeof(src), cfg->source), user);
     return 0;
 }
 
@@ -422,9 +443,11 @@ int daemon_check_as_user(const struct mh_config *cfg, struct mh_error *err)
         close(pfd[1]);
         return -1;
     }
+    char user[MH_USER_MAX * 4];
+    buf_escape_str(user, sizeof(user), cfg->user);
     if (pid == 0) { /* the child: switch, check, report, and go */
         close(pfd[0]);
-        int bad = switch_user(pw, err) != 0 || check_access(cfg, cfg->user, err) != 0;
+        int bad = switch_user(pw, err) != 0 || check_access(cfg, user, err) != 0;
         if (bad && write(pfd[1], err->msg, strlen(err->msg)) < 0)
             bad = 2;
         _exit(bad);
@@ -445,6 +468,6 @@ int daemon_check_as_user(const struct mh_config *cfg, struct mh_error *err)
         return 0;
     if (!err->msg[0])
         snprintf(err->msg, sizeof(err->msg), "minihttpd: checking as user %s failed",
-                 cfg->user);
+                 user);
     return -1;
 }

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,9 +23,13 @@ static int errlog_owned; /* errlog_fd is ours, not the inherited stderr */
 
 static const char *const level_names[] = {"error", "warn", "notice", "info"};
 
+/* O_NONBLOCK: a FIFO that no process reads fails at once with ENXIO, where
+ * a plain open would block start-up, a reload or a SIGUSR1 reopen forever;
+ * the fd is made blocking again, so writes to a FIFO behave like writes to
+ * a pipe on stdout. */
 int log_open_file(const char *path)
 {
-    int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY;
+    int flags = O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
     int fd = open(path, flags, 0640);
     if (fd < 0 && errno == ENOENT) {
         char dir[MH_FS_PATH_MAX];
@@ -41,7 +46,24 @@ int log_open_file(const char *path)
         if (fd < 0 && errno == EEXIST)
             errno = ENOENT;
     }
+    int fl = fd >= 0 ? fcntl(fd, F_GETFL) : 0;
+    if (fl < 0 || ((fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
     return fd;
+}
+
+void log_open_error(struct mh_error *err, const char *what, const char *path, int e)
+{
+    char p[MH_ERROR_MAX / 2];
+    struct stat st;
+    bool fifo = e == ENXIO && stat(path, &st) == 0 && S_ISFIFO(st.st_mode);
+    snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot open %s %s: %s", what,
+             buf_escape_str(p, sizeof(p), path),
+             fifo ? "no process is reading this FIFO" : strerror(e));
 }
 
 int log_swap_fd(int *slot, int newfd)
@@ -62,8 +84,7 @@ int log_open(const char *path, struct mh_error *err)
     int fd = strcmp(path, "-") ? log_open_file(path)
                                : fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
     if (fd < 0) {
-        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot open error log %s: %s",
-                 path, strerror(errno));
+        log_open_error(err, "error log", path, errno);
         return -1;
     }
     if (!errlog_owned) {

@@ -16,8 +16,13 @@ void log_msg(enum mh_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Open a log file for appending, creating it (0640) and, when missing, its
- * directory (0750).  Returns the fd or -1 with errno set. */
+ * directory (0750).  Never blocks: a FIFO without a reader fails with ENXIO.
+ * Returns the fd (in blocking mode) or -1 with errno set. */
 int log_open_file(const char *path);
+
+/* "minihttpd: cannot open WHAT PATH: why" for an open of path that failed
+ * with errno e: PATH escaped, and a FIFO without a reader said so. */
+void log_open_error(struct mh_error *err, const char *what, const char *path, int e);
 
 /* Replace the file behind *slot with newfd, keeping the fd number when *slot
  * is already open.  Consumes newfd. */

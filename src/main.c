@@ -22,6 +22,7 @@
 #include <event2/thread.h>
 
 #include "accesslog.h"
+#include "buf.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -156,8 +157,9 @@ static void open_logs(const struct mh_config *cfg)
               accesslog_open(cfg->access_log, &err) != 0;
     daemon_files_as_root();
     if (bad && geteuid() == 0 && cfg->user[0]) {
-        char msg[sizeof(err.msg) + MH_USER_MAX + 16];
-        snprintf(msg, sizeof(msg), "%s (as user %s)", err.msg, cfg->user);
+        char user[MH_USER_MAX * 4], msg[sizeof(err.msg) + sizeof(user) + 16];
+        snprintf(msg, sizeof(msg), "%s (as user %s)", err.msg,
+                 buf_escape_str(user, sizeof(user), cfg->user));
         die(msg);
     }
     if (bad)

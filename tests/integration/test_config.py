@@ -1,6 +1,8 @@
 # test_config.py -- the config file and the command line: -t on good and bad
 # configs (exit status and the exact FILE:LINE), comment and quoting rules,
-# -r/-p/-l overrides, -V/-h, a missing -c file, start-up failures.
+# -r/-p/-l overrides, -V/-h, a missing -c file, start-up failures, a log that
+# is a FIFO (with and without a reader: nothing may block), and control bytes
+# from the config escaped in every message (-t, start-up, SIGHUP reload).
 #
 # Bad configs are written from GOOD with one line changed or added; the bad
 # line is marked with a leading ">" in the table below, which write_marked()
@@ -9,11 +11,14 @@
 # Run alone: MINIHTTPD=/abs/path/minihttpd python3 tests/integration/test_config.py
 
 import os
+import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import *  # noqa: E402,F401,F403
@@ -293,6 +298,238 @@ def test_startup_docroot_missing():
         lines = [l for l in s.stderr().splitlines() if l.strip()]
         assert len(lines) == 1, "want one line on stderr: %r" % lines
         assert "nope" in lines[0], lines[0]
+
+
+# -- a log that is a FIFO ----------------------------------------------------
+
+def test_log_fifo_without_reader():
+    """A FIFO log that no process reads cannot be written: -t and start-up
+    say so at the key's FILE:LINE, at once, instead of blocking in open()."""
+    with Tmp() as t:
+        fifo = os.path.join(t.dir, "log.fifo")
+        os.mkfifo(fifo)
+        for key in ("access_log", "error_log"):
+            path, line = t.write_marked(
+                edit("%s = {dir}/%s.log" % (key, key.split("_")[0]),
+                     ">%s = %s" % (key, fifo)), key + ".conf")
+            want = ("%s:%d: %s: cannot open %s: no process is reading this FIFO"
+                    % (path, line, key, fifo))
+            for args in (["-t", "-c", path],
+                         ["-c", path, "-p", str(t.port)]):
+                t0 = time.monotonic()
+                rc, out, err = mh(*args, timeout=10)  # hung before: open() blocked
+                no_sanitizer(out, err)
+                assert time.monotonic() - t0 < 10
+                assert rc == 1 and want in err, (key, args, rc, out, err)
+                assert err.strip().splitlines() == [want], err
+
+
+def test_config_or_types_file_fifo():
+    """The config and types files are read whole (again at each reload): one
+    that is a FIFO is refused at once, not waited on for a writer."""
+    with Tmp() as t:
+        fifo = os.path.join(t.dir, "conf.fifo")
+        os.mkfifo(fifo)
+        rc, out, err = mh("-t", "-c", fifo, timeout=10)
+        assert rc == 1 and err.strip() == (
+            "minihttpd: cannot read %s: a FIFO or socket, not a file" % fifo), \
+            (rc, out, err)
+        path, line = t.write_marked(edit("types_file = /etc/mime.types",
+                                         ">types_file = %s" % fifo))
+        rc, out, err = mh("-t", "-c", path, timeout=10)
+        assert rc == 1 and err.strip() == (
+            "%s:%d: types_file: cannot read %s: a FIFO or socket, not a file"
+            % (path, line, fifo)), (rc, out, err)
+
+
+def read_fifo_until(fd, mark, timeout=5):
+    """Read the non-blocking fd until mark shows up (or timeout); returns
+    what was read.  EOF (no writer at the moment) is waited out."""
+    data, deadline = b"", time.monotonic() + timeout
+    while mark not in data and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        try:
+            chunk = os.read(fd, 65536) if ready else b""
+        except BlockingIOError:
+            chunk = b""
+        if not chunk:
+            time.sleep(0.05)
+        data += chunk
+    return data
+
+
+def test_log_fifo_with_reader():
+    """A FIFO that a logger reads is a log target: -t passes, the server
+    starts and writes its access-log lines there.  When the reader is gone,
+    SIGUSR1 fails to reopen at once (said in the error log) instead of
+    blocking the main thread, and the server still answers and stops."""
+    s = Server(start=False)
+    with s:
+        afifo = os.path.join(s.dir, "access.fifo")
+        efifo = os.path.join(s.dir, "error.fifo")
+        os.mkfifo(afifo)
+        os.mkfifo(efifo)
+        # the readers, opened before anything writes, as a logger would be
+        afd = os.open(afifo, os.O_RDONLY | os.O_NONBLOCK)
+        efd = os.open(efifo, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            s.config["log"]["access_log"] = afifo
+            s.config["log"]["error_log"] = efifo
+            s.write_config()
+            rc, out, err = mh("-t", "-c", s.conf, timeout=10)
+            no_sanitizer(out, err)
+            assert rc == 0 and "%s: syntax is ok" % s.conf in out, (rc, out, err)
+        finally:
+            os.close(efd)
+        s.config["log"]["error_log"] = s.error_log
+        s.write("hello.txt", b"hi\n")
+        try:
+            s.start()
+            r = get(s.port, "/hello.txt", ["User-Agent: fifo-log-test"])
+            assert r.status == 200 and r.body == b"hi\n", r
+            data = read_fifo_until(afd, b"fifo-log-test")
+            lines = [l for l in data.decode("utf-8", "replace").splitlines()
+                     if "fifo-log-test" in l]
+            assert len(lines) == 1 and CLF_RE.match(lines[0]), data
+        finally:
+            os.close(afd)
+        s.send_signal(signal.SIGUSR1)
+        said = wait_until(lambda: "no process is reading this FIFO"
+                          in s.errlog(), 5)
+        assert said, s.errlog()
+        r = get(s.port, "/hello.txt")
+        assert r.status == 200, r
+        s.stop()
+
+
+# -- control bytes from the config file in messages --------------------------
+
+def mh_bytes(*args, timeout=10):
+    p = subprocess.run([binary()] + list(args), capture_output=True,
+                       timeout=timeout, stdin=subprocess.DEVNULL)
+    return p.returncode, p.stdout, p.stderr
+
+
+def assert_terminal_safe(what, data):
+    """data (one message and its newline) holds no control byte, no DEL and
+    no invalid UTF-8: nothing a terminal could take as a command."""
+    assert data.endswith(b"\n"), (what, data)
+    bad = [b for b in data[:-1] if b < 0x20 or b == 0x7f]
+    assert not bad, (what, data)
+    text = data.decode("utf-8")  # raises on invalid UTF-8
+    assert not any(0x80 <= ord(c) <= 0x9f for c in text), (what, data)  # C1
+    return text
+
+
+ESC_RED_BEL = b"\x1b[31m\x07"   # colours the terminal red and rings the bell
+ESC_RED_BEL_SHOWN = "\\x1B[31m\\x07"
+
+# (name, bad line replacing or added to GOOD, the escaped text to find, rc)
+ESCAPE_CASES = [
+    ("a value", b"port = " + ESC_RED_BEL,
+     'port = "%s": must be a port number' % ESC_RED_BEL_SHOWN, 1),
+    # Keys and section names can hold nothing but [A-Za-z0-9_.+-] (ini.c):
+    # an unknown key or section with control bytes is a malformed line,
+    # and the message quotes none of it.
+    ("an unknown key", b"bogus" + ESC_RED_BEL + b" = 1",
+     "malformed key name", 1),
+    ("an unknown key's value", b"bogus = " + ESC_RED_BEL,
+     'unknown key "bogus" in [server]', 1),
+    ("a section name", b"[x" + ESC_RED_BEL + b"]",
+     "malformed section header", 1),
+    ("a docroot path", b"docroot = {dir}/" + ESC_RED_BEL,
+     "docroot: {dir}/%s: No such file or directory" % ESC_RED_BEL_SHOWN, 1),
+    ("a log path", b"access_log = {dir}/no/" + ESC_RED_BEL + b"/a.log",
+     "access_log: cannot create {dir}/no/%s/a.log" % ESC_RED_BEL_SHOWN, 1),
+    ("an [errors] page", b"[errors]\n404 = /" + ESC_RED_BEL,
+     '404 = "/%s": must be a file path' % ESC_RED_BEL_SHOWN, 1),
+    ("a [headers] value", b"[headers]\nX-Test = " + ESC_RED_BEL,
+     "X-Test: the value must be non-empty printable ASCII", 1),
+    ("a user (a warning: -t passes)", b"user = " + ESC_RED_BEL,
+     'user "%s": no such user' % ESC_RED_BEL_SHOWN, 0),
+    ("invalid UTF-8, a C1 control, quote and backslash",
+     b'listen = a"b\\c\xff\xc2\x9b\xc3\xa9',
+     'listen = "a\\x22b\\x5Cc\\xFF\\xC2\\x9B\u00e9": must be an IPv4', 1),
+]
+
+
+def with_line(t, line):
+    """GOOD as bytes with line in place of the line setting the same key,
+    or added to [server], or (a section) at the end."""
+    out = GOOD.format(port=t.port, root=t.root, dir=t.dir).encode().split(b"\n")
+    key = line.split(b" = ")[0] + b" = "
+    if line.startswith(b"["):
+        out.append(line)
+    elif any(l.startswith(key) for l in out):
+        out = [line if l.startswith(key) else l for l in out]
+    else:
+        out.insert(out.index(b"workers = 1") + 1, line)
+    return b"\n".join(out) + b"\n"
+
+
+def test_control_bytes_escaped_in_messages():
+    """Every message that quotes the config file escapes control bytes
+    (\\xHH), '"', '\\' and invalid UTF-8, so a config cannot drive the
+    terminal of whoever runs -t; valid UTF-8 stays readable."""
+    with Tmp() as t:
+        bad = []
+        for name, line, want, want_rc in ESCAPE_CASES:
+            line = line.replace(b"{dir}", t.dir.encode())
+            want = want.replace("{dir}", t.dir)
+            path = os.path.join(t.dir, "esc.conf")
+            write_file(path, with_line(t, line))
+            rc, out, err = mh_bytes("-t", "-c", path)
+            try:
+                shown = assert_terminal_safe(name, err)
+            except (AssertionError, UnicodeDecodeError) as e:
+                bad.append("%s: stderr not terminal-safe: %r (%s)"
+                           % (name, err, e))
+                continue
+            no_sanitizer(shown)
+            if rc != want_rc or want not in shown:
+                bad.append("%s: exit %d, want %d and %r in %r"
+                           % (name, rc, want_rc, want, shown))
+        # a command-line value is quoted the same way
+        write_file(path, GOOD.format(port=t.port, root=t.root, dir=t.dir))
+        rc, out, err = mh_bytes("-t", "-c", path, "-p", "\x1b[31m\x07")
+        try:
+            shown = assert_terminal_safe("-p", err)
+            if rc != 1 or ("-p %s: must be a port" % ESC_RED_BEL_SHOWN) not in shown:
+                bad.append("-p: exit %d, %r" % (rc, shown))
+        except (AssertionError, UnicodeDecodeError) as e:
+            bad.append("-p: stderr not terminal-safe: %r (%s)" % (err, e))
+        assert not bad, "\n".join(bad)
+
+
+def test_control_bytes_escaped_at_startup_and_reload():
+    """The same at start-up (stderr) and in the error log when a SIGHUP
+    reload is refused."""
+    s = Server(start=False)
+    with s:
+        s.text = s.config_text().replace(
+            "workers = 1\n", "workers = 1\nindex = x/\x1b[31m\x07\n")
+        s.start(wait=False)
+        assert s.wait_exit(10) == 1, s.rc
+        err = read_file(s.stderr_path, "rb")
+        shown = assert_terminal_safe("start-up", err)
+        assert 'index = "x/%s": index names must be plain file names' \
+            % ESC_RED_BEL_SHOWN in shown, shown
+
+    s = Server()
+    with s:
+        before = read_file(s.error_log, "rb")
+        s.write_config(s.config_text().replace(
+            "workers = 1\n", "workers = 1\ncache_control = \x1b[31m\x07\n"))
+        s.send_signal(signal.SIGHUP)
+        assert wait_until(lambda: b"reload failed" in read_file(s.error_log, "rb"),
+                          5), s.errlog()
+        logged = read_file(s.error_log, "rb")[len(before):]
+        lines = [l + b"\n" for l in logged.split(b"\n") if b"reload failed" in l]
+        assert len(lines) == 1, logged
+        shown = assert_terminal_safe("reload", lines[0])
+        assert 'cache_control = "%s": must be printable ASCII' \
+            % ESC_RED_BEL_SHOWN in shown, shown
+        assert get(s.port, "/").status in (200, 403, 404)
 
 
 if __name__ == "__main__":

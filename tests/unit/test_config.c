@@ -2,7 +2,9 @@
  * mkdtemp fixture (docroot, a regular file, a types file, a log directory)
  * and config files written by the tests.  Covers built-in defaults, every
  * key, command-line overrides winning over the file, every error with its
- * exact "FILE:LINE: ..." text, config_check_user and config_mime_lookup. */
+ * exact "FILE:LINE: ..." text, config_check_user and config_mime_lookup, a
+ * log that is a FIFO (never a blocking open), and text from the file
+ * escaped in messages (control bytes, invalid UTF-8, the cut of a long one). */
 #define _GNU_SOURCE /* nftw with FTW_DEPTH | FTW_PHYS */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -568,6 +571,177 @@ static void test_mime_lookup(void **state)
     config_free(c);
 }
 
+/* A log that is a FIFO: with no reader the check fails at once (a blocking
+ * open would hang -t, start-up and SIGHUP) and names FILE:LINE and the key;
+ * with a reader it passes.  A config or types file that is a FIFO is
+ * refused at once. */
+static void test_log_fifo(void **state)
+{
+    (void)state;
+    char fifo[160], text[512], want[MH_ERROR_MAX];
+    snprintf(fifo, sizeof(fifo), "%s/log.fifo", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+
+    snprintf(text, sizeof(text), "[log]\naccess_log = %s\n", fifo);
+    assert_null(load_r(text));
+    snprintf(want, sizeof(want),
+             "%s:2: access_log: cannot open %s: no process is reading this FIFO", conf,
+             fifo);
+    assert_string_equal(err.msg, want);
+    snprintf(text, sizeof(text), "[log]\n\nerror_log = %s\n", fifo);
+    assert_null(load_r(text));
+    snprintf(want, sizeof(want),
+             "%s:3: error_log: cannot open %s: no process is reading this FIFO", conf,
+             fifo);
+    assert_string_equal(err.msg, want);
+
+    int reader = open(fifo, O_RDONLY | O_NONBLOCK);
+    assert_true(reader >= 0);
+    snprintf(text, sizeof(text), "[log]\naccess_log = %s\nerror_log = %s\n", fifo,
+             fifo);
+    struct mh_config *c = load_r(text);
+    close(reader);
+    if (!c)
+        print_error("%s\n", err.msg);
+    assert_non_null(c);
+    assert_string_equal(c->access_log, fifo);
+    config_free(c);
+
+    /* the config and types files are read whole, at each reload too: a FIFO
+     * is refused at once, never waited on for a writer */
+    snprintf(text, sizeof(text), "[mime]\ntypes_file = %s\n", fifo);
+    assert_null(load_r(text));
+    snprintf(want, sizeof(want),
+             "%s:2: types_file: cannot read %s: a FIFO or socket, not a file", conf,
+             fifo);
+    assert_string_equal(err.msg, want);
+    struct mh_overrides ov = {.docroot = docroot};
+    assert_null(config_load(fifo, &ov, &err));
+    snprintf(want, sizeof(want),
+             "minihttpd: cannot read %s: a FIFO or socket, not a file", fifo);
+    assert_string_equal(err.msg, want);
+    /* /dev/null is an empty config (minihttpd(8) uses it), not an error */
+    c = config_load("/dev/null", &ov, &err);
+    assert_non_null(c);
+    config_free(c);
+    assert_int_equal(unlink(fifo), 0);
+}
+
+/* Text from the file is escaped in every message: control bytes, '"', '\\'
+ * and invalid UTF-8 as \xHH; valid UTF-8 is kept. */
+static void test_messages_escaped(void **state)
+{
+    (void)state;
+    static const struct err_case cases[] = {
+        {"[server]\nport = \x1b[31m\x07\n",
+         "2: port = \"\\x1B[31m\\x07\": must be a port number from 1 to 65535"},
+        {"[server]\nlisten = a\"b\\c\xff\xc2\x9b\xc3\xa9\n",
+         "2: listen = \"a\\x22b\\x5Cc\\xFF\\xC2\\x9B\xc3\xa9\": must be an IPv4 or "
+         "IPv6 address, like 0.0.0.0 or ::"},
+        {"[server]\nindex = a/\x1b\n",
+         "2: index = \"a/\\x1B\": index names must be plain file names"},
+        {"[errors]\n404 = /\x1b]0;pwned\x07\n",
+         "2: 404 = \"/\\x1B]0;pwned\\x07\": must be a file path inside the docroot, "
+         "like /404.html"},
+        {"[server]\ncache_control = \x9b\n",
+         "2: cache_control = \"\\x9B\": must be printable ASCII text of at most 1023 "
+         "bytes"},
+        {"[server]\nbogus = \x1b\n", "2: unknown key \"bogus\" in [server]"},
+        {"[server]\nbo\x1bgus = 1\n", "2: malformed key name"},
+        {"[x\x1b]\n", "1: malformed section header, expected [name]"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct mh_config *c = load_r(cases[i].text);
+        char want[MH_ERROR_MAX];
+        snprintf(want, sizeof(want), "%s:%s", conf, cases[i].want);
+        if (c || strcmp(err.msg, want))
+            print_error("case %zu: got \"%s\"\n", i, c ? "(accepted)" : err.msg);
+        config_free(c);
+        assert_null(c);
+        assert_string_equal(err.msg, want);
+    }
+
+    /* paths, and the user */
+    char text[512], want[MH_ERROR_MAX];
+    snprintf(text, sizeof(text), "[server]\ndocroot = %s/\x1b[2J\n", dir);
+    assert_null(load(text, NULL));
+    snprintf(want, sizeof(want),
+             "%s:2: docroot: %s/\\x1B[2J: No such file or directory", conf, dir);
+    assert_string_equal(err.msg, want);
+    snprintf(text, sizeof(text), "[log]\naccess_log = %s/x/\x07/a.log\n", dir);
+    assert_null(load_r(text));
+    snprintf(want, sizeof(want),
+             "%s:2: access_log: cannot create %s/x/\\x07/a.log: its directory does not "
+             "exist",
+             conf, dir);
+    assert_string_equal(err.msg, want);
+    struct mh_config *c = load_r("[server]\nuser = \x1b[31mroot\n");
+    assert_non_null(c);
+    assert_int_equal(config_check_user(c, &err), -1);
+    snprintf(want, sizeof(want), "%s:2: user \"\\x1B[31mroot\": ", conf);
+    assert_memory_equal(err.msg, want, strlen(want));
+    config_free(c);
+
+    /* a command-line value too */
+    struct mh_overrides ov = {.port = "\x1b[31m"};
+    assert_null(load("", &ov));
+    assert_string_equal(
+        err.msg, "minihttpd: -p \\x1B[31m: must be a port number from 1 to 65535");
+}
+
+/* Valid UTF-8 from s[0, n), no byte below 0x20, no DEL, no C1 control. */
+static bool terminal_safe(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t len = *p < 0x80                  ? 1
+                     : *p >= 0xc2 && *p <= 0xdf ? 2
+                     : *p >= 0xe0 && *p <= 0xef ? 3
+                     : *p >= 0xf0 && *p <= 0xf4 ? 4
+                                                : 0;
+        if (!len || *p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] < 0xa0))
+            return false;
+        for (size_t i = 1; i < len; i++)
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+        p += len;
+    }
+    return true;
+}
+
+/* A message longer than MH_ERROR_MAX is cut with "..." at its end, never
+ * inside a UTF-8 character: here a config file and a docroot, both with
+ * long names in two-byte characters, each cut to its own share first. */
+static void test_message_cut_keeps_utf8(void **state)
+{
+    (void)state;
+    char path[MH_FS_PATH_MAX], name[241], text[MH_CONFIG_LINE_MAX];
+    for (size_t i = 0; i < 240; i += 2)
+        memcpy(name + i, "\xc3\xa9", 2); /* "é" */
+    name[240] = '\0';
+    int n = snprintf(path, sizeof(path), "%s", dir);
+    for (int d = 0; d < 10; d++) { /* 2.4 KiB of directories */
+        n += snprintf(path + n, sizeof(path) - (size_t)n, "/%s", name);
+        assert_true(mkdir(path, 0755) == 0);
+    }
+    snprintf(path + n, sizeof(path) - (size_t)n, "/c.conf");
+
+    for (int odd = 0; odd < 2; odd++) { /* the cut falls on either byte */
+        int t = snprintf(text, sizeof(text), "[server]\ndocroot = /%s", odd ? "x" : "");
+        for (int k = 0; k < 12; k++)
+            t += snprintf(text + t, sizeof(text) - (size_t)t, "%s", name);
+        snprintf(text + t, sizeof(text) - (size_t)t, "\n");
+        write_file(path, text);
+        assert_null(config_load(path, NULL, &err));
+        size_t len = strlen(err.msg);
+        if (!terminal_safe(err.msg))
+            print_error("odd %d: not safe: \"%s\"\n", odd, err.msg);
+        assert_true(terminal_safe(err.msg));
+        assert_true(len >= MH_ERROR_MAX - 4 && len < MH_ERROR_MAX);
+        assert_memory_equal(err.msg + len - 3, "...", 3);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -584,6 +758,9 @@ int main(void)
         cmocka_unit_test(test_relative_paths_made_absolute),
         cmocka_unit_test(test_check_user),
         cmocka_unit_test(test_mime_lookup),
+        cmocka_unit_test(test_log_fifo),
+        cmocka_unit_test(test_messages_escaped),
+        cmocka_unit_test(test_message_cut_keeps_utf8),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
