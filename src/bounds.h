@@ -61,6 +61,16 @@
  * reading from it (a pipelining client that does not read its responses):
  * a request head and body at evhttp's own limits fit. */
 #define MH_INPUT_BUFFER_MAX (MH_HEADERS_HARD_MAX + MH_REQUEST_BODY_HARD_MAX + 4096)
+/* bytes: one request on the wire, from its first byte until evhttp hands
+ * it over: head, body, chunk framing and any blank-line padding (evhttp's
+ * chunked parser skips empty lines without limit, and counts neither them
+ * nor the framing against MH_REQUEST_BODY_HARD_MAX).  More is 400 and the
+ * connection is closed. */
+#define MH_REQUEST_WIRE_MAX (MH_HEADERS_HARD_MAX + MH_REQUEST_BODY_HARD_MAX + 4096)
+/* count: entries of a worker's fd-to-connection table (conn.c), one per fd
+ * the open-file limit allows, up to this (8 MiB of address space; untouched
+ * entries cost no memory). */
+#define MH_FD_TABLE_MAX (1024 * 1024)
 /* bytes: a cached file up to this size is kept in memory, so its response
  * goes out in one writev() instead of writev() plus sendfile().  At most
  * MH_FILE_CACHE_SLOTS of them per worker: 4 MiB. */

@@ -1,26 +1,34 @@
 /* conn.c - per-connection bookkeeping that evhttp 2.1 does not offer.
  *
- * Owns: the count of open connections and the listener's pausing, the
- * whole-request deadline (request_timeout), and the access-log line of
- * requests that evhttp rejects itself.  evhttp 2.1 has no hook for new or
+ * Owns: the count of open connections and the listener's pausing, where a
+ * request begins and ends on the wire (its deadline, request_timeout, and
+ * its size, MH_REQUEST_WIRE_MAX), the send timeout of a response, and the
+ * access-log line of every request: written when its response has left, or
+ * when the connection goes, with the body bytes sent by then (so a download
+ * cut short is logged as what was sent).  evhttp 2.1 has no hook for new or
  * closed connections, so:
  *  - evhttp_set_bevcb() lets us create each connection's bufferevent: that
  *    is "new connection"; we hold a reference on it until the first byte,
  *  - a callback on the bufferevent's input evbuffer sees every byte arrive
  *    (evhttp's own callbacks are on the bufferevent, so they do not clash);
- *    at the first byte evhttp's connection object is known and
- *    evhttp_connection_set_closecb() gives us "closed",
+ *    at the first byte evhttp's connection object is known,
+ *    evhttp_connection_set_closecb() gives us "closed", and the socket's fd
+ *    indexes the worker's table of connections (by_fd), which is how a
+ *    request is matched to its connection,
+ *  - evhttp_set_gencb() hands us each request once evhttp has read it whole:
+ *    only then is the request's deadline lifted (never on a guess about
+ *    where its head ends: a body can be trickled too),
  *  - a connection closed before its first byte is found by the once-a-second
  *    tick (evhttp has cleared the bufferevent's callbacks) and let go.
- * A request is complete, for the deadline, when its empty line (end of the
- * headers) has arrived.  Never touches a request's response. */
+ * Never decides a response: it passes requests on and writes only the 408
+ * and 400 of requests evhttp never handed over. */
 #define _GNU_SOURCE
 #include "conn.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,11 +36,13 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
+#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
 #include "accesslog.h"
 #include "bounds.h"
-#include "handler.h"
+#include "headers.h"
 #include "log.h"
 #include "precond.h"
 #include "response.h"
@@ -42,9 +52,19 @@ struct conn {
     struct conn_table *t;
     struct bufferevent *bev;
     struct evhttp_connection *evcon; /* known from the first byte on */
-    struct event *deadline;          /* request_timeout of the request being read */
+    int fd;                          /* its slot in t->by_fd from then on; -1 before */
+    struct event *deadline;          /* request_timeout of the request being read; made
+                                        active at once to refuse one (`refuse`) */
     struct conn *prev, *next;
-    bool reading;      /* some bytes of a request, not yet its empty line */
+    bool reading;       /* a request begun and not yet handed over whole */
+    int refuse;         /* a status to answer at once instead of reading on */
+    uint64_t rx;        /* bytes received on the connection */
+    uint64_t req_start; /* rx offset of the request being read */
+    uint64_t nul_at;    /* 1 + rx offset of a NUL not yet in a request; 0: none */
+    bool had_nul;       /* the request being handled held that NUL */
+    struct evhttp_request *pending; /* a response queued and not all sent... */
+    int pending_status;             /* ...its status... */
+    int64_t pending_body;           /* ...and its body bytes */
     int lib_status;    /* a response evhttp writes on its own: its status... */
     int lib_part;      /* ...where in it the writes are (0 none, 1 head, 2 body) */
     int64_t lib_bytes; /* ...and its body bytes so far */
@@ -58,7 +78,11 @@ struct conn_table {
     struct evconnlistener *listener;
     const struct mh_config *cfg;
     struct accesslog_writer *log;
+    conn_request_fn on_request;
+    void *arg;
     struct conn *head;
+    struct conn **by_fd; /* the connection whose socket is fd, from its first byte */
+    size_t n_fd;         /* entries: the open-file limit at start */
     unsigned count, max;
     bool paused_full, paused_fds, stopped;
     struct event *resume; /* re-enables accepting after EMFILE */
@@ -97,6 +121,8 @@ static void conn_unlink_and_free(struct conn *c)
         t->head = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    if (c->fd >= 0)
+        t->by_fd[c->fd] = NULL;
     event_free(c->deadline);
     free(c);
     t->count--;
@@ -106,22 +132,245 @@ static void conn_unlink_and_free(struct conn *c)
     }
 }
 
-static void log_unparsed(struct conn *c, int status, int64_t bytes);
+/* --- the access log --- */
 
-/* evhttp frees the connection: our bookkeeping goes with it, after the log
- * line of a response evhttp wrote on its own (it closes after those). */
+const char *conn_method_name(enum evhttp_cmd_type cmd)
+{
+    switch (cmd) {
+    case EVHTTP_REQ_GET:
+        return "GET";
+    case EVHTTP_REQ_HEAD:
+        return "HEAD";
+    case EVHTTP_REQ_POST:
+        return "POST";
+    case EVHTTP_REQ_PUT:
+        return "PUT";
+    case EVHTTP_REQ_DELETE:
+        return "DELETE";
+    case EVHTTP_REQ_OPTIONS:
+        return "OPTIONS";
+    case EVHTTP_REQ_TRACE:
+        return "TRACE";
+    case EVHTTP_REQ_CONNECT:
+        return "CONNECT";
+    case EVHTTP_REQ_PATCH:
+        return "PATCH";
+    }
+    return "-";
+}
+
+/* The access-log line of req (NULL: a request evhttp never handed over,
+ * logged as "-"). */
+static void log_line(struct conn *c, struct evhttp_request *req, int status,
+                     int64_t bytes)
+{
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+    struct timeval now;
+    if (c->t->cfg->access_log_off || !c->evcon)
+        return;
+    evhttp_connection_get_peer(c->evcon, &addr, &port);
+    event_base_gettimeofday_cached(c->t->base, &now);
+    struct access_record r = {
+        .client = addr,
+        .http_major = 1,
+        .http_minor = 1,
+        .status = status,
+        .bytes = bytes,
+        .when = now.tv_sec,
+    };
+    if (req) {
+        struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+        r.method = conn_method_name(evhttp_request_get_command(req));
+        r.target = evhttp_request_get_uri(req);
+        r.http_major = req->major;
+        r.http_minor = req->minor;
+        r.referer = evhttp_find_header(in, "Referer");
+        r.user_agent = evhttp_find_header(in, "User-Agent");
+    }
+    accesslog_add(c->t->log, &r);
+}
+
+/* --- requests on the wire --- */
+
+/* A request begins at rx offset `at`: its deadline runs from now. */
+static void start_request(struct conn *c, uint64_t at)
+{
+    struct timeval tv = {.tv_sec = c->t->cfg->request_timeout};
+    c->reading = true;
+    c->req_start = at;
+    event_add(c->deadline, &tv);
+}
+
+/* Answer `status` at once and close, instead of reading on (from the
+ * deadline's callback: the input callback must not free the connection). */
+static void refuse(struct conn *c, int status)
+{
+    c->refuse = status;
+    bufferevent_disable(c->bev, EV_READ);
+    event_active(c->deadline, EV_TIMEOUT, 1);
+}
+
+/* RFC 9112 2.2: one empty line before a request line is ignored (clients
+ * have sent a CRLF after a POST body).  in starts where a request does. */
+static void skip_empty_line(struct evbuffer *in)
+{
+    char b[2];
+    ev_ssize_t n = evbuffer_copyout(in, b, 2);
+    if (n >= 1 && b[0] == '\n')
+        evbuffer_drain(in, 1);
+    else if (n == 2 && b[0] == '\r' && b[1] == '\n')
+        evbuffer_drain(in, 2);
+}
+
+/* A response is done (or, for the access log, as good as done): what is
+ * left in the input is the next request, whose deadline starts now. */
+static void next_request(struct conn *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    skip_empty_line(in);
+    size_t left = evbuffer_get_length(in);
+    if (left > 0)
+        start_request(c, c->rx - left);
+}
+
+static void on_close(struct evhttp_connection *evcon, void *arg);
+
+/* The first byte: evhttp's connection is the bufferevent's callback
+ * argument now, and the socket's fd is the connection's slot in by_fd. */
+static bool first_byte(struct conn *c)
+{
+    struct conn_table *t = c->t;
+    void *evcon = NULL;
+    bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
+    if (!evcon)
+        return false;
+    c->evcon = evcon;
+    evhttp_connection_set_closecb(c->evcon, on_close, c);
+    bufferevent_decref(c->bev); /* evhttp owns it alone from now on */
+    int fd = bufferevent_getfd(c->bev);
+    if (fd < 0 || (size_t)fd >= t->n_fd) { /* above the open-file limit at start */
+        log_msg(MH_LOG_ERROR, "connection fd %d is above the open-file limit (%zu)", fd,
+                t->n_fd);
+        refuse(c, HTTP_STATUS_UNAVAILABLE);
+        return false;
+    }
+    c->fd = fd;
+    t->by_fd[fd] = c;
+    return true;
+}
+
+static void on_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
+                     void *arg)
+{
+    struct conn *c = arg;
+    if (info->n_added == 0 || c->refuse)
+        return;
+    if (!c->evcon && !first_byte(c))
+        return;
+    uint64_t added_at = c->rx;
+    size_t len = evbuffer_get_length(in);
+    c->rx += info->n_added;
+    if (!c->nul_at && len >= info->n_added) { /* NULs: see conn_request_had_nul() */
+        struct evbuffer_ptr p;
+        if (evbuffer_ptr_set(in, &p, len - info->n_added, EVBUFFER_PTR_SET) == 0) {
+            struct evbuffer_ptr nul = evbuffer_search(in, "", 1, &p);
+            if (nul.pos >= 0)
+                c->nul_at = c->rx - len + (uint64_t)nul.pos + 1;
+        }
+    }
+    if (c->pending) /* the next request waits for this response to be sent */
+        return;
+    if (!c->reading)
+        start_request(c, added_at);
+    if (c->req_start == added_at && len == info->n_added)
+        skip_empty_line(in); /* the request's first bytes */
+    if (c->rx - c->req_start > MH_REQUEST_WIRE_MAX)
+        refuse(c, HTTP_STATUS_BAD_REQUEST);
+}
+
+/* evhttp has read a request whole: its deadline is lifted, and the
+ * handler decides the response. */
+static void take_request(struct evhttp_request *req, void *arg)
+{
+    struct conn_table *t = arg;
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+    int fd = bev ? bufferevent_getfd(bev) : -1;
+    struct conn *c = fd >= 0 && (size_t)fd < t->n_fd ? t->by_fd[fd] : NULL;
+    if (c && c->bev != bev)
+        c = NULL;
+    if (c) {
+        uint64_t end = c->rx - evbuffer_get_length(bufferevent_get_input(bev));
+        c->reading = false;
+        event_del(c->deadline);
+        c->had_nul = c->nul_at && c->nul_at - 1 < end;
+        if (c->had_nul)
+            c->nul_at = 0;
+    }
+    handler_running = 1;
+    t->on_request(req, c, t->arg);
+    handler_running = 0;
+}
+
+bool conn_request_had_nul(const struct conn *c)
+{
+    return c && c->had_nul;
+}
+
+/* evhttp has written the whole response (its on_complete callback). */
+static void on_response_done(struct evhttp_request *req, void *arg)
+{
+    struct conn *c = arg;
+    struct timeval idle = {.tv_sec = c->t->cfg->keepalive_timeout};
+    log_line(c, req, c->pending_status, c->pending_body);
+    c->pending = NULL;
+    bufferevent_set_timeouts(c->bev, &idle, &idle);
+    next_request(c);
+}
+
+void conn_response_queued(struct conn *c, struct evhttp_request *req, int status,
+                          int64_t body_bytes)
+{
+    if (!c) { /* a connection evhttp made itself (out of memory): untracked */
+        struct conn_table *t = thread_table;
+        struct conn tmp = {.t = t, .evcon = evhttp_request_get_connection(req)};
+        if (t)
+            log_line(&tmp, req, status, body_bytes);
+        return;
+    }
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+        log_line(c, req, status, body_bytes);
+        next_request(c);
+        return;
+    }
+    c->pending = req;
+    c->pending_status = status;
+    c->pending_body = body_bytes;
+    if (body_bytes > 0) { /* a long download to a steady reader is not cut
+                             by the idle timeout (libevent#715) */
+        struct timeval send_tv = {.tv_sec = c->t->cfg->send_timeout};
+        bufferevent_set_timeouts(c->bev, NULL, &send_tv);
+    }
+    evhttp_request_set_on_complete_cb(req, on_response_done, c);
+}
+
+/* evhttp frees the connection: a response still being sent is logged with
+ * the body bytes that left, a response evhttp wrote on its own with its
+ * own; our bookkeeping goes with it. */
 static void on_close(struct evhttp_connection *evcon, void *arg)
 {
     struct conn *c = arg;
     (void)evcon;
+    if (c->pending) {
+        size_t left = evbuffer_get_length(bufferevent_get_output(c->bev));
+        int64_t sent =
+            c->pending_body > (int64_t)left ? c->pending_body - (int64_t)left : 0;
+        log_line(c, c->pending, c->pending_status, sent);
+    }
     if (c->lib_part)
-        log_unparsed(c, c->lib_status, c->lib_bytes);
+        log_line(c, NULL, c->lib_status, c->lib_bytes);
     conn_unlink_and_free(c);
-}
-
-void conn_handler_running(int on)
-{
-    handler_running = on;
 }
 
 /* Watch what is written outside the handler: evhttp answers requests it
@@ -142,7 +391,7 @@ static void on_output(struct evbuffer *out, const struct evbuffer_cb_info *info,
         return;
     if (n == 12 && !memcmp(peek, "HTTP/1.", 7) && peek[8] == ' ') {
         if (c->lib_part)
-            log_unparsed(c, c->lib_status, c->lib_bytes);
+            log_line(c, NULL, c->lib_status, c->lib_bytes);
         c->lib_status = atoi(peek + 9);
         c->lib_part = 1;
         c->lib_bytes = 0;
@@ -153,88 +402,26 @@ static void on_output(struct evbuffer *out, const struct evbuffer_cb_info *info,
     }
 }
 
-/* A line for the access log about a request we never parsed. */
-static void log_unparsed(struct conn *c, int status, int64_t bytes)
-{
-    char *addr = NULL;
-    ev_uint16_t port = 0;
-    if (!c->evcon || c->t->cfg->access_log_off)
-        return;
-    evhttp_connection_get_peer(c->evcon, &addr, &port);
-    struct access_record r = {
-        .client = addr,
-        .method = NULL,
-        .target = NULL,
-        .http_major = 1,
-        .http_minor = 1,
-        .status = status,
-        .bytes = bytes,
-        .when = time(NULL),
-    };
-    accesslog_add(c->t->log, &r);
-}
-
-/* Does the input hold the empty line that ends a request's headers?  evhttp
- * consumes whole lines as it parses them, so the buffer starts at a line. */
-static bool head_complete(struct evbuffer *in)
-{
-    unsigned char first[2];
-    ssize_t n = evbuffer_copyout(in, first, 2);
-    if ((n >= 1 && first[0] == '\n') ||
-        (n == 2 && first[0] == '\r' && first[1] == '\n'))
-        return true;
-    return evbuffer_search(in, "\n\r\n", 3, NULL).pos >= 0 ||
-           evbuffer_search(in, "\n\n", 2, NULL).pos >= 0;
-}
-
-static void on_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
-                     void *arg)
-{
-    struct conn *c = arg;
-    if (info->n_added == 0)
-        return;
-    if (!c->evcon) { /* the first byte: evhttp's connection is the cb arg */
-        void *evcon = NULL;
-        bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
-        if (!evcon)
-            return;
-        c->evcon = evcon;
-        evhttp_connection_set_closecb(c->evcon, on_close, c);
-        bufferevent_decref(c->bev); /* evhttp owns it alone from now on */
-    }
-    if (head_complete(in)) {
-        c->reading = false;
-        event_del(c->deadline);
-        return;
-    }
-    if (!c->reading) {
-        struct timeval tv = {.tv_sec = c->t->cfg->request_timeout};
-        c->reading = true;
-        event_add(c->deadline, &tv);
-    }
-}
-
-/* The 408 for a request cut at its deadline: written straight to the socket
- * (evhttp has no request to answer), best effort, with the headers every
+/* The response to a request evhttp never handed over (408, 400, 503):
+ * written straight to the socket, best effort, with the headers every
  * response carries.  Returns the body bytes sent: all or none. */
-static size_t send_408(struct conn *c)
+static size_t send_direct(struct conn *c, int status)
 {
     size_t len, n;
-    const char *page = status_page(HTTP_STATUS_TIMEOUT, &len);
+    const char *page = status_page(status, &len);
     char date[HTTPDATE_LEN] = "";
     char *mem = malloc(MH_RESPONSE_HEAD_MAX);
     struct evbuffer *b = evbuffer_new();
     struct response r;
     const char *head = NULL;
-    if (mem && b) {
+    if (mem && b && page) {
         response_init(&r, mem, MH_RESPONSE_HEAD_MAX);
         httpdate_format(time(NULL), date);
-        handler_common_headers(&r, c->t->cfg, date);
+        headers_common(&r, c->t->cfg, date);
         response_header(&r, "Content-Type", "text/html; charset=utf-8");
         response_header_u(&r, "Content-Length", len);
         response_header(&r, "Connection", "close");
-        head = response_finish(&r, HTTP_STATUS_TIMEOUT,
-                               status_reason(HTTP_STATUS_TIMEOUT), &n);
+        head = response_finish(&r, status, status_reason(status), &n);
     }
     size_t unsent = 1;
     if (head) {
@@ -251,8 +438,9 @@ static size_t send_408(struct conn *c)
     return unsent == 0 ? len : 0;
 }
 
-/* request_timeout passed: a request begun and not finished gets 408, a
- * connection that never sent a byte is just closed. */
+/* request_timeout passed, or a request is refused (`refuse`): a request
+ * begun and not handed over gets 408 (or the refusal) and the connection
+ * is closed; a connection that never sent a byte is just closed. */
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
     struct conn *c = arg;
@@ -268,11 +456,14 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
         bufferevent_decref(bev);
         return;
     }
-    if (!c->reading)
+    if (!c->reading && !c->refuse)
         return;
-    /* a response still queued for an earlier request goes first: then no 408 */
-    size_t sent = evbuffer_get_length(bufferevent_get_output(c->bev)) ? 0 : send_408(c);
-    log_unparsed(c, HTTP_STATUS_TIMEOUT, (int64_t)sent);
+    int status = c->refuse ? c->refuse : HTTP_STATUS_TIMEOUT;
+    /* a response still queued for an earlier request goes first: then none */
+    size_t sent = evbuffer_get_length(bufferevent_get_output(c->bev))
+                      ? 0
+                      : send_direct(c, status);
+    log_line(c, NULL, status, (int64_t)sent);
     c->lib_part = 0;
     evhttp_connection_free(c->evcon); /* on_close frees c */
 }
@@ -282,7 +473,6 @@ static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
     struct conn_table *t = arg;
     struct conn *c = calloc(1, sizeof(*c));
     struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-    struct timeval tv = {.tv_sec = t->cfg->request_timeout};
     if (!c || !bev || !(c->deadline = evtimer_new(base, on_deadline, c)) ||
         !evbuffer_add_cb(bufferevent_get_input(bev), on_input, c) ||
         !evbuffer_add_cb(bufferevent_get_output(bev), on_output, c)) {
@@ -297,13 +487,13 @@ static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
     bufferevent_set_max_single_write(bev, MH_WRITE_CHUNK_MAX);
     c->t = t;
     c->bev = bev;
+    c->fd = -1;
     /* stop reading while MH_INPUT_BUFFER_MAX bytes wait (evhttp keeps reading
      * while it writes: a client that pipelines and never reads would
      * otherwise make us buffer without bound) */
     bufferevent_setwatermark(bev, EV_READ, 0, MH_INPUT_BUFFER_MAX);
     bufferevent_incref(bev); /* ours until the first byte tells us evhttp's */
-    c->reading = true;
-    event_add(c->deadline, &tv);
+    start_request(c, 0);     /* a connection that never sends is cut too */
     c->next = t->head;
     if (t->head)
         t->head->prev = c;
@@ -351,10 +541,22 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
                 strerror(e), MH_ACCEPT_PAUSE_MS, MH_LOG_CONDITION_SEC);
 }
 
+/* Entries of by_fd: every fd the process can open (fds are below the
+ * open-file limit, which start-up has raised already). */
+static size_t fd_slots(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur > MH_FD_TABLE_MAX)
+        return MH_FD_TABLE_MAX;
+    return (size_t)rl.rlim_cur;
+}
+
 struct conn_table *conn_table_new(struct event_base *base, struct evhttp *http,
                                   struct evhttp_bound_socket *bound, unsigned max,
                                   const struct mh_config *cfg,
-                                  struct accesslog_writer *log)
+                                  struct accesslog_writer *log,
+                                  conn_request_fn on_request, void *arg)
 {
     struct conn_table *t = calloc(1, sizeof(*t));
     if (!t)
@@ -363,15 +565,23 @@ struct conn_table *conn_table_new(struct event_base *base, struct evhttp *http,
     t->listener = evhttp_bound_socket_get_listener(bound);
     t->cfg = cfg;
     t->log = log;
+    t->on_request = on_request;
+    t->arg = arg;
     t->max = max ? max : 1;
     t->full_logged = t->fds_logged = -MH_LOG_CONDITION_SEC;
+    t->n_fd = fd_slots();
+    t->by_fd = calloc(t->n_fd, sizeof(*t->by_fd));
     t->resume = evtimer_new(base, on_resume, t);
-    if (!t->resume) {
+    if (!t->resume || !t->by_fd) {
+        if (t->resume)
+            event_free(t->resume);
+        free(t->by_fd);
         free(t);
         return NULL;
     }
     evconnlistener_set_error_cb(t->listener, on_accept_error);
     evhttp_set_bevcb(http, on_new_connection, t);
+    evhttp_set_gencb(http, take_request, t);
     return t;
 }
 
@@ -396,7 +606,8 @@ unsigned conn_table_busy(const struct conn_table *t)
 {
     unsigned n = 0;
     for (const struct conn *c = t->head; c; c = c->next)
-        if (c->reading || evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+        if ((c->reading && c->rx > c->req_start) || c->pending ||
+            evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
             n++;
     return n;
 }
@@ -435,5 +646,6 @@ void conn_table_free(struct conn_table *t)
             bufferevent_decref(bev);
     }
     event_free(t->resume);
+    free(t->by_fd);
     free(t);
 }

@@ -1,35 +1,64 @@
-/* conn.h - the connections of one worker: their number and their deadlines. */
+/* conn.h - the connections of one worker: their number, their deadlines,
+ * and the access-log line of every request they carry. */
 #ifndef MH_CONN_H
 #define MH_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/http.h>
 
 #include "config.h"
 
 struct event_base;
 struct evhttp;
 struct evhttp_bound_socket;
+struct evhttp_request;
 struct accesslog_writer;
 struct conn_table;
+struct conn;
 
-/* Track every connection evhttp accepts on `bound` (evhttp_set_bevcb): cap
- * them at `max` (accepting pauses at the cap and resumes below it), give each
- * request cfg->request_timeout seconds from its first byte to its last header
- * (408 and close past it), pause accepting while out of file descriptors,
- * and log the requests evhttp refuses on its own. */
+/* Called with each request evhttp has read whole (head and body); c is its
+ * connection, for conn_response_queued(). */
+typedef void (*conn_request_fn)(struct evhttp_request *req, struct conn *c, void *arg);
+
+/* Track every connection evhttp accepts on `bound` (evhttp_set_bevcb) and
+ * take its requests (evhttp_set_gencb), passing them on to on_request: cap
+ * the connections at `max` (accepting pauses at the cap and resumes below
+ * it), give each request cfg->request_timeout seconds from its first byte
+ * until evhttp has read it whole (408 and close past it), refuse a request
+ * longer on the wire than MH_REQUEST_WIRE_MAX (400 and close), pause
+ * accepting while out of file descriptors, and log every request, those
+ * evhttp refuses on its own included. */
 struct conn_table *conn_table_new(struct event_base *base, struct evhttp *http,
                                   struct evhttp_bound_socket *bound, unsigned max,
                                   const struct mh_config *cfg,
-                                  struct accesslog_writer *log);
+                                  struct accesslog_writer *log,
+                                  conn_request_fn on_request, void *arg);
+
+/* A method's name ("GET"), as the access log shows it. */
+const char *conn_method_name(enum evhttp_cmd_type cmd);
 
 /* Call on the worker's own thread before its loop runs: the listener's
  * error callback finds its table through it. */
 void conn_table_bind(struct conn_table *t);
 
-/* The handler says when it runs (1) and returns (0): what is written to a
- * connection meanwhile is its response; anything else evhttp wrote itself. */
-void conn_handler_running(int on);
+/* Whether the request being handled on c held a NUL byte (evhttp cuts a
+ * header value at one, silently: such a request is refused). */
+bool conn_request_had_nul(const struct conn *c);
 
-/* After a reload: the new request_timeout and access_log apply to new
- * requests. */
+/* The handler has queued the whole response to req (head and body_bytes
+ * of body) on c's output, and is about to hand req back to evhttp.  Its
+ * access-log line is written once the response has left (now, if it
+ * already has), or when the connection goes, with the body bytes sent by
+ * then.  A body still being sent gets send_timeout instead of the idle
+ * timeout.  Bytes already received after req start the next request (its
+ * deadline runs from now). */
+void conn_response_queued(struct conn *c, struct evhttp_request *req, int status,
+                          int64_t body_bytes);
+
+/* After a reload: the new request_timeout, send_timeout and access_log
+ * apply to new requests. */
 void conn_table_set_config(struct conn_table *t, const struct mh_config *cfg);
 
 /* Stop accepting for good (shutdown); the listener is freed. */

@@ -35,15 +35,12 @@
 #include "docroot.h"
 #include "encoding.h"
 #include "fcache.h"
+#include "headers.h"
 #include "log.h"
 #include "path.h"
 #include "range.h"
 #include "response.h"
 #include "status.h"
-
-#ifndef MH_VERSION
-#error "MH_VERSION must be defined by the build"
-#endif
 
 /* The worst head (see MH_RESPONSE_HEAD_MAX): a 301 with its Location, the
  * common headers with every [headers] line, and the server's own few. */
@@ -54,61 +51,9 @@ _Static_assert(RESPONSE_LINE_MAX + sizeof("Location: \r\n") + MH_REQUEST_LINE_MA
                    MH_RESPONSE_HEAD_MAX,
                "MH_RESPONSE_HEAD_MAX is too small for the largest head");
 
-static const char *method_name(enum evhttp_cmd_type cmd)
-{
-    switch (cmd) {
-    case EVHTTP_REQ_GET:
-        return "GET";
-    case EVHTTP_REQ_HEAD:
-        return "HEAD";
-    case EVHTTP_REQ_POST:
-        return "POST";
-    case EVHTTP_REQ_PUT:
-        return "PUT";
-    case EVHTTP_REQ_DELETE:
-        return "DELETE";
-    case EVHTTP_REQ_OPTIONS:
-        return "OPTIONS";
-    case EVHTTP_REQ_TRACE:
-        return "TRACE";
-    case EVHTTP_REQ_CONNECT:
-        return "CONNECT";
-    case EVHTTP_REQ_PATCH:
-        return "PATCH";
-    }
-    return "-";
-}
-
 static bool is_head(struct evhttp_request *req)
 {
     return evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
-}
-
-/* Write the access-log line for a response whose head is queued. */
-static void log_response(struct handler_ctx *h, struct evhttp_request *req, int status,
-                         int64_t bytes)
-{
-    if (h->cfg->access_log_off)
-        return;
-    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    char *addr = NULL;
-    ev_uint16_t port = 0;
-    if (evcon)
-        evhttp_connection_get_peer(evcon, &addr, &port);
-    struct access_record r = {
-        .client = addr,
-        .method = method_name(evhttp_request_get_command(req)),
-        .target = evhttp_request_get_uri(req),
-        .http_major = req->major,
-        .http_minor = req->minor,
-        .status = status,
-        .bytes = bytes,
-        .referer = evhttp_find_header(in, "Referer"),
-        .user_agent = evhttp_find_header(in, "User-Agent"),
-        .when = h->date_sec,
-    };
-    accesslog_add(h->log, &r);
 }
 
 /* The response's own headers (Content-Type, ETag, Location...) go to
@@ -136,23 +81,12 @@ static bool request_closes(struct evhttp_request *req)
     return http10 && !(c && !strncasecmp(c, "keep-alive", 10));
 }
 
-bool handler_common_headers(struct response *r, const struct mh_config *cfg,
-                            const char *date)
-{
-    response_header(r, "Date", date);
-    response_header(r, "Server", "minihttpd/" MH_VERSION);
-    response_header(r, "X-Content-Type-Options", "nosniff");
-    for (unsigned i = 0; i < cfg->n_headers; i++)
-        response_header(r, cfg->headers[i].name, cfg->headers[i].value);
-    return !r->bad;
-}
-
 /* The common headers, formatted once a second (and after a reload).  They
  * cannot overflow (config.c bounds every [headers] line): a bug if so. */
 static void build_common(struct handler_ctx *h)
 {
     response_reset(&h->common);
-    if (!handler_common_headers(&h->common, h->cfg, h->date))
+    if (!headers_common(&h->common, h->cfg, h->date))
         log_msg(MH_LOG_ERROR, "common response headers over %d bytes",
                 MH_RESPONSE_HEAD_MAX);
 }
@@ -196,36 +130,26 @@ static struct evbuffer *output_of(struct evhttp_request *req)
         evhttp_connection_get_bufferevent(evhttp_request_get_connection(req)));
 }
 
-/* While a body that did not go out at once is sent, the idle (read)
- * timeout is replaced by a send timeout, so a long download to a slow but
- * steady reader is not cut (libevent#715); the idle timeout comes back
- * when the response is done. */
-static void on_send_complete(struct evhttp_request *req, void *arg)
-{
-    struct handler_ctx *h = arg;
-    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    struct timeval idle_tv = {.tv_sec = h->cfg->keepalive_timeout};
-    bufferevent_set_timeouts(evhttp_connection_get_bufferevent(evcon), &idle_tv,
-                             &idle_tv);
-}
-
-/* The response is queued: log it, then hand the request back to evhttp.
- * The head and body are written to the socket here, at once, as libevent
- * would write them on its next turn of the loop; when the socket takes it
- * all (a small response nearly always), evhttp finishes the request now,
- * without waiting for a write event.  Otherwise libevent writes the rest
- * when the socket is writable, with evhttp's usual callbacks.  req and its
- * connection may be freed on return. */
+/* The response is queued: write it, have it logged, then hand the request
+ * back to evhttp.  The head and body are written to the socket here, at
+ * once, as libevent would write them on its next turn of the loop; when the
+ * socket takes it all (a small response nearly always), evhttp finishes the
+ * request now, without waiting for a write event.  Otherwise libevent
+ * writes the rest when the socket is writable, with evhttp's usual
+ * callbacks, and conn.c logs the request once it is sent (or cut short).
+ * req and its connection may be freed on return. */
 static void complete(struct handler_ctx *h, struct evhttp_request *req, int status,
                      int64_t bytes)
 {
-    log_response(h, req, status, bytes);
     struct bufferevent *bev =
         evhttp_connection_get_bufferevent(evhttp_request_get_connection(req));
     struct evbuffer *out = bufferevent_get_output(bev);
-    if (h->close || h->stopping) /* evhttp closes after a reply saying so */
+    if (h->close || h->stopping) { /* evhttp closes after a reply saying so... */
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
                           "close");
+        if (evhttp_request_get_command(req) == EVHTTP_REQ_CONNECT)
+            req->type = EVHTTP_REQ_GET; /* ...except to CONNECT (libevent.md) */
+    }
     /* The output's start is frozen except while libevent writes it
      * (bufferevent_sock.c); thaw it the same way for this write. */
     evbuffer_unfreeze(out, 1);
@@ -235,11 +159,6 @@ static void complete(struct handler_ctx *h, struct evhttp_request *req, int stat
             break; /* EAGAIN, or an error libevent will see and report */
     evbuffer_freeze(out, 1);
     if (evbuffer_get_length(out) > 0) {
-        if (bytes > 0) {
-            struct timeval send_tv = {.tv_sec = h->cfg->send_timeout};
-            bufferevent_set_timeouts(bev, NULL, &send_tv);
-            evhttp_request_set_on_complete_cb(req, on_send_complete, h);
-        }
         /* as evhttp does while it writes a reply: no reading meanwhile */
         bufferevent_data_cb readcb, writecb;
         bufferevent_event_cb eventcb;
@@ -248,6 +167,10 @@ static void complete(struct handler_ctx *h, struct evhttp_request *req, int stat
         bufferevent_setcb(bev, NULL, writecb, eventcb, arg);
         bufferevent_enable(bev, EV_WRITE);
     }
+    conn_response_queued(h->conn, req, status, bytes);
+    /* evhttp marks a request with a chunked body "chunked" and would end
+     * our Content-Length response with a chunk terminator (libevent.md) */
+    req->chunked = 0;
     evhttp_send_reply_end(req);
 }
 
@@ -443,28 +366,27 @@ static void send_status(struct handler_ctx *h, struct evhttp_request *req, int s
     send_builtin(h, req, status);
 }
 
-/* 301 to the same path with a '/' added, query kept. */
+/* 301 to the same path with a '/' added, query kept.  Location is built
+ * from the normalised path, percent-encoded again (so it never starts with
+ * "//", which a browser would take for another host), and the query keeps
+ * only the bytes a query may hold (the rest percent-encoded). */
 static void redirect_slash(struct handler_ctx *h, struct evhttp_request *req,
-                           const char *raw_path, size_t raw_len, const char *query)
+                           const struct path_out *p, const char *query)
 {
-    char loc[MH_REQUEST_LINE_MAX + 2];
+    char loc[3 * MH_REQUEST_LINE_MAX + 2];
     struct buf b;
     buf_init(&b, loc, sizeof(loc));
-    buf_append(&b, raw_path, raw_len);
+    buf_put_urlenc(&b, p->buf, p->len);
     buf_putc(&b, '/');
     if (query) {
         buf_putc(&b, '?');
-        buf_puts(&b, query);
+        path_put_query(&b, query, strlen(query));
     }
     if (b.overflow) {
         send_status(h, req, HTTP_STATUS_URI_TOO_LONG);
         return;
     }
-    if (!response_header(&h->head, "Location", loc)) { /* CR or LF in the target */
-        response_reset(&h->head);
-        send_status(h, req, HTTP_STATUS_BAD_REQUEST);
-        return;
-    }
+    add_header(h, "Location", loc);
     send_status(h, req, HTTP_STATUS_MOVED);
 }
 
@@ -675,7 +597,7 @@ static const char *split_target(const char *target, size_t *path_len,
  * else the status to answer. */
 static int over_limit(struct evhttp_request *req)
 {
-    size_t line = strlen(method_name(evhttp_request_get_command(req))) + 1 +
+    size_t line = strlen(conn_method_name(evhttp_request_get_command(req))) + 1 +
                   strlen(evhttp_request_get_uri(req)) + sizeof(" HTTP/1.1") - 1;
     if (line > MH_REQUEST_LINE_MAX)
         return HTTP_STATUS_URI_TOO_LONG;
@@ -690,36 +612,52 @@ static int over_limit(struct evhttp_request *req)
     return 0;
 }
 
-/* Framing the HTTP library lets through but RFC 9112 refuses: white space
- * in a header name (also "Name : value"), several or malformed
- * Content-Length headers, several Host headers or a list in one, no Host in
- * HTTP/1.1.  Each could make this server and a proxy in front of it see
- * different requests (request smuggling). */
-static bool bad_framing(struct evhttp_request *req)
+/* The framing rule (minihttpd(8), "Request framing"): where a request ends
+ * must be beyond doubt, for this server and for any proxy in front of it,
+ * or the bytes after it could be taken for a request (request smuggling).
+ * A static server takes no request body it does not need, so refused, with
+ * 400 and the connection closed: any Transfer-Encoding; a Content-Length
+ * other than 0 on HEAD, TRACE or OPTIONS (libevent reads no body for HEAD
+ * and TRACE); several or malformed Content-Length headers; a NUL anywhere
+ * in the request (libevent cuts a header value at it), a CR in a header
+ * value; white space in a header name ("Name : value"); several Host
+ * headers or a list in one; no Host in HTTP/1.1. */
+static bool bad_framing(struct evhttp_request *req, bool had_nul)
 {
     unsigned hosts = 0, lengths = 0;
+    bool body = false;
     struct evkeyval *kv;
+    if (had_nul)
+        return true;
     TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
     {
-        if (!kv->key[0] || strpbrk(kv->key, " \t"))
+        if (!kv->key[0] || strpbrk(kv->key, " \t") || strpbrk(kv->value, "\r\n") ||
+            !strcasecmp(kv->key, "Transfer-Encoding"))
             return true;
         if (!strcasecmp(kv->key, "Host") && (hosts++ || strchr(kv->value, ',')))
             return true;
-        if (!strcasecmp(kv->key, "Content-Length") &&
-            (lengths++ || !kv->value[0] ||
-             strspn(kv->value, "0123456789") != strlen(kv->value)))
-            return true;
+        if (!strcasecmp(kv->key, "Content-Length")) {
+            size_t digits = strspn(kv->value, "0123456789");
+            if (lengths++ || !kv->value[0] || digits != strlen(kv->value))
+                return true;
+            body = strspn(kv->value, "0") != digits;
+        }
     }
+    enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+    if (body && (cmd == EVHTTP_REQ_HEAD || cmd == EVHTTP_REQ_TRACE ||
+                 cmd == EVHTTP_REQ_OPTIONS))
+        return true;
     return req->major == 1 && req->minor >= 1 && hosts == 0;
 }
 
 static void handle(struct handler_ctx *h, struct evhttp_request *req);
 
-void handler_request(struct evhttp_request *req, void *arg)
+void handler_request(struct evhttp_request *req, struct conn *c, void *arg)
 {
-    conn_handler_running(1);
-    handle(arg, req);
-    conn_handler_running(0);
+    struct handler_ctx *h = arg;
+    h->conn = c;
+    handle(h, req);
+    h->conn = NULL;
 }
 
 static void handle(struct handler_ctx *h, struct evhttp_request *req)
@@ -734,7 +672,9 @@ static void handle(struct handler_ctx *h, struct evhttp_request *req)
     }
     response_reset(&h->head);
     h->close = false;
-    if (bad_framing(req)) { /* what follows on the connection cannot be trusted */
+    if (bad_framing(req, conn_request_had_nul(h->conn))) { /* what follows on the
+                                                            connection cannot be
+                                                            trusted */
         h->close = true;
         send_status(h, req, HTTP_STATUS_BAD_REQUEST);
         return;
@@ -772,7 +712,7 @@ static void handle(struct handler_ctx *h, struct evhttp_request *req)
         return;
     }
     if (S_ISDIR(f->file.st.st_mode) && !p.trailing_slash)
-        redirect_slash(h, req, raw, raw_len, query);
+        redirect_slash(h, req, &p, query);
     else if (S_ISDIR(f->file.st.st_mode))
         serve_directory(h, req, &p);
     else if (p.trailing_slash) /* "/file.txt/" names no directory */

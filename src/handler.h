@@ -7,23 +7,23 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include "accesslog.h"
 #include "config.h"
 #include "mime.h"
 #include "precond.h"
 #include "response.h"
 
 struct evhttp_request;
+struct conn;
 
 /* A worker's request-handling state; one per event loop, never shared. */
 struct handler_ctx {
     const struct mh_config *cfg; /* the worker's current config */
     struct mime_ctx *mime;
-    struct accesslog_writer *log;
     int rootfd;     /* O_PATH fd of cfg->docroot, refreshed each second */
     dev_t root_dev; /* which directory rootfd is */
     ino_t root_ino;
     struct fcache *files;   /* open files, trusted for at most a second */
+    struct conn *conn;      /* the connection of the request being handled */
     time_t now;             /* the current request's time */
     time_t root_err_logged; /* when a failing docroot was last logged */
     bool stopping;          /* shutting down: answer with Connection: close */
@@ -41,14 +41,9 @@ struct handler_ctx {
 int handler_init(struct handler_ctx *h, unsigned cache_slots);
 void handler_free(struct handler_ctx *h);
 
-/* The evhttp generic callback; arg is the worker's struct handler_ctx. */
-void handler_request(struct evhttp_request *req, void *arg);
-
-/* Append the headers every response carries to r: Date (the given one),
- * Server, X-Content-Type-Options and the config's [headers].  False when
- * they did not fit (r->bad is then set). */
-bool handler_common_headers(struct response *r, const struct mh_config *cfg,
-                            const char *date);
+/* Answer one request (a conn_request_fn); arg is the worker's struct
+ * handler_ctx. */
+void handler_request(struct evhttp_request *req, struct conn *c, void *arg);
 
 /* Once a second: re-open the docroot (a swapped symlink is followed). */
 void handler_tick(struct handler_ctx *h);

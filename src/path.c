@@ -136,3 +136,28 @@ const char *path_extension(const char *path, size_t len, size_t *ext_len)
     *ext_len = len - i;
     return path + i;
 }
+
+/* RFC 3986 query characters other than '%'. */
+static bool query_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("-._~!$&'()*+,;=:@/?", c));
+}
+
+bool path_put_query(struct buf *b, const char *q, size_t len)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)q[i];
+        if (c == '%' && i + 2 < len && hexval(q[i + 1]) >= 0 && hexval(q[i + 2]) >= 0) {
+            buf_append(b, q + i, 3);
+            i += 2;
+        } else if (query_char(c)) {
+            buf_putc(b, (char)c);
+        } else {
+            char esc[3] = {'%', digits[c >> 4], digits[c & 15]};
+            buf_append(b, esc, 3);
+        }
+    }
+    return !b->overflow;
+}

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "buf.h"
+
 enum path_result {
     PATH_OK = 0,
     PATH_NOT_ABSOLUTE,  /* does not start with '/' */
@@ -44,5 +46,10 @@ int path_is_hidden(const char *path, size_t len);
 /* The extension of the last segment (after its last '.', not a leading one)
  * and its length, or NULL when there is none. */
 const char *path_extension(const char *path, size_t len, size_t *ext_len);
+
+/* Append a request's query to b as a URL query may hold it (RFC 3986
+ * 3.4): unreserved and sub-delims, ':', '@', '/', '?' and valid %XX kept,
+ * every other byte percent-encoded.  False when b overflowed. */
+bool path_put_query(struct buf *b, const char *q, size_t len);
 
 #endif

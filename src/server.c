@@ -328,7 +328,6 @@ static int worker_init(struct worker *w, int listen_fd, const struct fd_budget *
 
     accesslog_writer_init(&w->alog);
     w->h.cfg = cfg;
-    w->h.log = &w->alog;
     w->base = new_worker_base();
     w->http = w->base ? evhttp_new(w->base) : NULL;
     w->h.mime = mime_ctx_new(err);
@@ -356,11 +355,11 @@ static int worker_init(struct worker *w, int listen_fd, const struct fd_budget *
     evhttp_set_max_headers_size(w->http, MH_HEADERS_HARD_MAX);
     evhttp_set_max_body_size(w->http, MH_REQUEST_BODY_HARD_MAX);
     evhttp_set_timeout(w->http, (int)cfg->keepalive_timeout);
-    evhttp_set_gencb(w->http, handler_request, &w->h);
     w->bound = evhttp_accept_socket_with_handle(w->http, listen_fd);
-    w->conns = w->bound ? conn_table_new(w->base, w->http, w->bound,
-                                         budget->connections, cfg, &w->alog)
-                        : NULL;
+    w->conns = w->bound
+                   ? conn_table_new(w->base, w->http, w->bound, budget->connections,
+                                    cfg, &w->alog, handler_request, &w->h)
+                   : NULL;
     w->tick = event_new(w->base, -1, EV_PERSIST, on_tick, w);
     if (!w->bound || !w->conns || !w->tick || event_add(w->tick, &sec) != 0) {
         snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot listen in worker %u",

@@ -5,8 +5,8 @@
  * dotfiles hidden, [errors] pages (403.html is deleted once loaded), an
  * extra header, the access log to
  * /dev/null so every request is formatted), an event_base, an evhttp with
- * the server's limits and handler_request() as its callback, the conn.c
- * connection table, a libmagic context, and a listening socket on
+ * the server's limits, the conn.c connection table (which hands requests to
+ * handler_request()), a libmagic context, and a listening socket on
  * 127.0.0.1:0 given to evhttp_accept_socket_with_handle() (evhttp 2.1
  * cannot take a socketpair: evhttp_get_request() is not exported).
  *
@@ -166,7 +166,6 @@ static void setup(void)
 
     /* worker_init(); its once-a-second tick runs after the inputs */
     accesslog_writer_init(&S.alog);
-    S.h.log = &S.alog;
     S.h.cfg = S.cfg;
     S.base = event_base_new();
     S.http = S.base ? evhttp_new(S.base) : NULL;
@@ -182,7 +181,6 @@ static void setup(void)
     evhttp_set_max_headers_size(S.http, MH_HEADERS_HARD_MAX);
     evhttp_set_max_body_size(S.http, MH_REQUEST_BODY_HARD_MAX);
     evhttp_set_timeout(S.http, (int)S.cfg->keepalive_timeout);
-    evhttp_set_gencb(S.http, handler_request, &S.h);
 
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     socklen_t len = sizeof(S.addr);
@@ -195,8 +193,8 @@ static void setup(void)
     FUZZ_CHECK(getsockname(fd, (struct sockaddr *)&S.addr, &len) == 0);
     S.bound = evhttp_accept_socket_with_handle(S.http, fd);
     FUZZ_CHECK(S.bound != NULL);
-    S.conns =
-        conn_table_new(S.base, S.http, S.bound, S.cfg->max_connections, S.cfg, &S.alog);
+    S.conns = conn_table_new(S.base, S.http, S.bound, S.cfg->max_connections, S.cfg,
+                             &S.alog, handler_request, &S.h);
     FUZZ_CHECK(S.conns != NULL);
     conn_table_bind(S.conns);
 }

@@ -2,7 +2,9 @@
  * of hostile and benign paths with the expected result, normalised output and
  * trailing_slash flag; the PATH_TOO_LONG boundary at the output buffer size;
  * path_relative and path_extension; path_is_hidden on normalised paths (a
- * segment starting with '.', except /.well-known itself). */
+ * segment starting with '.', except /.well-known itself); path_put_query,
+ * which copies a query into a redirect's Location (valid bytes kept, the
+ * rest percent-encoded, truncation reported). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -320,6 +322,51 @@ static void test_hidden(void **state)
     }
 }
 
+static void query_is(const char *q, size_t len, const char *want)
+{
+    char mem[256];
+    struct buf b;
+    buf_init(&b, mem, sizeof(mem));
+    assert_true(path_put_query(&b, q, len));
+    assert_int_equal(b.len, strlen(want));
+    assert_memory_equal(mem, want, b.len);
+}
+
+static void test_put_query(void **state)
+{
+    (void)state;
+    query_is("a=1&b=2", 7, "a=1&b=2");
+    query_is("x=/y?z:@!$'()*+,;=-._~", 22, "x=/y?z:@!$'()*+,;=-._~");
+    query_is("%2F%2f%00", 9, "%2F%2f%00"); /* valid escapes kept */
+    query_is("%zz%4", 5, "%25zz%254");     /* a bad one is encoded */
+    query_is("%", 1, "%25");
+    query_is("\r\nSet-Cookie: a", 15, "%0D%0ASet-Cookie:%20a");
+    query_is("\x01\x7f\"<>\\^`{|}#", 12, "%01%7F%22%3C%3E%5C%5E%60%7B%7C%7D%23");
+    query_is("a\0b", 3, "a%00b"); /* len, not the NUL, ends it */
+    query_is("\xc3\xa9", 2, "%C3%A9");
+    query_is("", 0, "");
+}
+
+static void test_put_query_bounds(void **state)
+{
+    char mem[8];
+    struct buf b;
+    (void)state;
+    /* "a%41" is 4 bytes: fits in cap 5 (NUL kept), not in cap 4 */
+    buf_init(&b, mem, 5);
+    assert_true(path_put_query(&b, "a%41", 4));
+    assert_string_equal(mem, "a%41");
+    buf_init(&b, mem, 4);
+    assert_false(path_put_query(&b, "a%41", 4));
+    assert_true(b.overflow);
+    /* an encoded byte takes 3: " " fits in cap 4, not in cap 3 */
+    buf_init(&b, mem, 4);
+    assert_true(path_put_query(&b, " ", 1));
+    assert_string_equal(mem, "%20");
+    buf_init(&b, mem, 3);
+    assert_false(path_put_query(&b, " ", 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +378,8 @@ int main(void)
         cmocka_unit_test(test_extension),
         cmocka_unit_test(test_extension_uses_len),
         cmocka_unit_test(test_hidden),
+        cmocka_unit_test(test_put_query),
+        cmocka_unit_test(test_put_query_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
