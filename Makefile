@@ -9,6 +9,8 @@
 #   make soak     one million mixed requests; RSS and fds must stay flat
 #   make test-valgrind   the integration suite under valgrind memcheck
 #   make test-scaleout   two servers behind HAProxy, one stopped under load
+#   make test-smuggle    request smuggling through HAProxy (http-reuse always)
+#                        must not hand one client's request to another
 #   make bench    CPU per request, memory per connection and latency against
 #                 nginx, lighttpd and h2o (as root: installs wrk and them);
 #                 see docs/performance.md
@@ -26,7 +28,7 @@ TEST_DEPS := chromium
 VERSION  := $(shell grep -o -m1 'minihttpd VERSION [0-9.]*' CMakeLists.txt | cut -d' ' -f3)
 PKG      := build/pkg
 
-.PHONY: all deps pkg-deps test-deps bench fuzz soak test-valgrind test-scaleout build run test package clean format
+.PHONY: all deps pkg-deps test-deps bench fuzz soak test-valgrind test-scaleout test-smuggle build run test package clean format
 
 all: build
 
@@ -114,6 +116,12 @@ test-valgrind: deps
 # Two minihttpd behind HAProxy, one stopped under load (not part of make test).
 test-scaleout: build
 	python3 tests/scaleout/run
+
+# Request smuggling through HAProxy with http-reuse always: an attacker's
+# request with a body minihttpd must refuse, then another client's request on
+# the same backend connection (not part of make test).
+test-smuggle: build
+	python3 tests/scaleout/smuggle
 
 # Build the libFuzzer targets with clang-14 (ASan + UBSan) in build/fuzz and
 # run each for FUZZ_SECONDS (default 60); installs clang-14 as root.
