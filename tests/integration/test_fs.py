@@ -281,8 +281,14 @@ def test_unreadable_file_403():
         os.mkdir(os.path.join(s.root, "dir"), 0o755)
         os.chmod(s.write("dir/in.txt", HELLO), 0o644)
         s.start()
-        with open("/proc/%d/status" % s.proc.pid) as f:
-            uids = [l for l in f if l.startswith("Uid:")][0].split()[1:]
+
+        def uids():
+            with open("/proc/%d/status" % s.proc.pid) as f:
+                return [l for l in f if l.startswith("Uid:")][0].split()[1:]
+        # the port takes connections once bound, a moment before root is
+        # dropped: wait for the drop, bounded
+        wait_until(lambda: all(int(u) == pw.pw_uid for u in uids()), 5)
+        uids = uids()
         assert all(int(u) == pw.pw_uid for u in uids), \
             "server runs with uids %r, expected nobody (%d)" % (uids,
                                                               pw.pw_uid)
