@@ -2,8 +2,15 @@
 #
 #   make run      install missing build dependencies (as root), build, and serve
 #                 www/ on http://localhost:8080 with the access log on stdout
+#                 (make run PORT=8081 for another port)
 #   make test     build with AddressSanitizer + UBSan and run every test (as
-#                 root this includes building, installing and purging the .deb)
+#                 root this includes building, installing and purging the .deb);
+#                 warnings are errors there, and the tests build_gcc_o2,
+#                 build_gcc_o3 and build_clang compile the whole tree again
+#                 with GCC -O2 (Debian's flags), GCC -O3 and clang-14 in
+#                 build/gcc-o2, build/gcc-o3 and build/clang, -Werror too.
+#                 Other builds (make build, run, package) never use -Werror:
+#                 cmake -DMH_WERROR=ON turns it on.
 #   make package  build build/minihttpd_VERSION_ARCH.deb from packaging/debian
 #   make fuzz     run every libFuzzer target FUZZ_SECONDS (default 60) each
 #   make soak     one million mixed requests; RSS and fds must stay flat
@@ -22,9 +29,9 @@ JOBS  ?= 2
 DEPS  := gcc make cmake pkg-config libevent-dev libmagic-dev libcmocka-dev \
          media-types curl python3
 # What building and testing the Debian package needs on top of DEPS.
-PKG_DEPS := debhelper dpkg-dev fakeroot lintian logrotate
-# What the browser test needs (it skips, saying so, without it).
-TEST_DEPS := chromium
+PKG_DEPS := debhelper dpkg-dev fakeroot lintian logrotate blhc
+# What the browser test and build_clang need (they skip, saying so, without).
+TEST_DEPS := chromium clang-14
 VERSION  := $(shell grep -o -m1 'minihttpd VERSION [0-9.]*' CMakeLists.txt | cut -d' ' -f3)
 PKG      := build/pkg
 
@@ -68,18 +75,24 @@ test-deps: deps
 	  $(call install,$$missing) || exit 1; \
 	fi
 
+# Quiet: one "building" line; the compiler's output only when the build
+# fails (all of it is in $(BUILD)/build.log).
 build: deps
+	@echo "building $(BUILD)/minihttpd"
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMH_TESTS=OFF >/dev/null
-	@cmake --build $(BUILD) -j$(JOBS)
+	@cmake --build $(BUILD) -j$(JOBS) >$(BUILD)/build.log 2>&1 || \
+	  { cat $(BUILD)/build.log; exit 1; }
 	@ln -sf release/minihttpd build/minihttpd
 
+# make run PORT=8081: another port when 8080 is taken
 run: build
-	./build/minihttpd -c conf/dev.conf
+	@./build/minihttpd -c conf/dev.conf $(if $(PORT),-p $(PORT))
 
 test: deps pkg-deps test-deps
-	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DMH_SANITIZE=ON >/dev/null
+	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DMH_SANITIZE=ON -DMH_WERROR=ON \
+	  -DMH_WERROR_BUILDS_DIR=$(CURDIR)/build >/dev/null
 	@cmake --build $(ASAN) -j$(JOBS)
-	@cd $(ASAN) && { ctest -j$(JOBS) -V --timeout 300 > ctest.log 2>&1; rc=$$?; \
+	@cd $(ASAN) && { MH_BUILD_JOBS=$(JOBS) ctest -j$(JOBS) -V --timeout 300 > ctest.log 2>&1; rc=$$?; \
 	  python3 ../../tests/summarize.py ctest.log; exit $$rc; }
 
 # Build the .deb in a copy of the tree under $(PKG) (the source tree is never

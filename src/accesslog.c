@@ -7,8 +7,11 @@
  * on; to a pipe or terminal at most PIPE_BUF bytes, the most POSIX makes
  * atomic there.  Reopening (for
  * logrotate) dup()s the new file onto the same fd number, so a worker never
- * writes to a closed fd and needs no lock.  Lines wait at most
- * MH_LOG_FLUSH_SEC: the server's per-worker timer calls accesslog_flush(). */
+ * writes to a closed fd and needs no lock.  Lines to a regular file wait at
+ * most MH_LOG_FLUSH_SEC: the server's per-worker timer calls
+ * accesslog_flush().  Lines to a terminal, pipe or FIFO go out one by one as
+ * they are added, so someone watching sees each request as it happens, and
+ * in order across workers. */
 #define _GNU_SOURCE
 #include "accesslog.h"
 
@@ -16,6 +19,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +31,8 @@
 static int alog_fd = -1;
 /* bytes: the most one write() may carry (see above); set at each open */
 static atomic_size_t alog_chunk = PIPE_BUF;
+/* a terminal, pipe or FIFO: each line is written when it is added */
+static atomic_bool alog_each_line = false;
 
 int accesslog_open(const char *path, struct mh_error *err)
 {
@@ -38,11 +44,14 @@ int accesslog_open(const char *path, struct mh_error *err)
     else
         fd = log_open_file(path);
     struct stat st;
-    if (fd >= 0)
-        atomic_store_explicit(&alog_chunk,
-                              fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? SIZE_MAX
-                                                                         : PIPE_BUF,
+    if (fd >= 0) {
+        bool reg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+        atomic_store_explicit(&alog_chunk, reg ? SIZE_MAX : PIPE_BUF,
                               memory_order_relaxed);
+        /* "off" is /dev/null: nobody watches it */
+        atomic_store_explicit(&alog_each_line, !reg && strcmp(path, "off"),
+                              memory_order_relaxed);
+    }
     if (fd < 0 || log_swap_fd(&alog_fd, fd) < 0) {
         log_open_error(err, "access log", path, errno);
         return -1;
@@ -102,4 +111,6 @@ void accesslog_add(struct accesslog_writer *w, const struct access_record *r)
         accesslog_flush(w);
     size_t n = clf_format(r, w->buf + w->len, sizeof(w->buf) - w->len);
     w->len += n;
+    if (atomic_load_explicit(&alog_each_line, memory_order_relaxed))
+        accesslog_flush(w);
 }

@@ -25,7 +25,8 @@ struct accesslog_writer {
 };
 
 void accesslog_writer_init(struct accesslog_writer *w);
-/* Format r into the buffer, flushing first when it is full. */
+/* Format r into the buffer, flushing first when it is full, and after it
+ * when the log is a terminal, pipe or FIFO. */
 void accesslog_add(struct accesslog_writer *w, const struct access_record *r);
 /* Write out everything buffered, whole lines only. */
 void accesslog_flush(struct accesslog_writer *w);

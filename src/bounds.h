@@ -12,6 +12,10 @@
 #define MH_REQUEST_LINE_MAX 8192
 /* bytes: all header lines ("Name: value" plus CRLF each); more is 431. */
 #define MH_HEADERS_MAX 8192
+/* count: header lines in a request (Apache's LimitRequestFields); more is
+ * 431 and the connection is closed, since the framing of the rest was not
+ * looked at.  A browser sends about 15. */
+#define MH_REQUEST_HEADERS_MAX 100
 /* bytes: a request body on GET/HEAD; longer is 413 and the connection is
  * closed.  Static files need no body; keep it small. */
 #define MH_REQUEST_BODY_MAX 1024
@@ -76,12 +80,8 @@
  * MH_FILE_CACHE_SLOTS of them per worker: 4 MiB. */
 #define MH_SMALL_FILE_MAX (16 * 1024)
 /* seconds: how long a cached file's metadata is trusted before the path is
- * opened again (interface.md: no longer than a second). */
+ * opened again (minihttpd(8): a changed file is seen within a second). */
 #define MH_FILE_CACHE_VALID_SEC 1
-/* seconds: a worker re-opens its docroot directory this often, so a docroot
- * that is a symlink swapped to a new release is followed (file metadata may
- * be that old, no older: interface.md). */
-#define MH_DOCROOT_REFRESH_SEC 1
 
 /* --- configuration --- */
 
@@ -143,7 +143,7 @@
 
 /* bytes: one access-log line, newline included.  PIPE_BUF, so a line written
  * by one write() never interleaves with another worker's, even on a pipe.
- * Longer fields are cut with "..." (documented in minihttpd.conf(5)). */
+ * Longer fields are cut with "..." (documented in minihttpd(8), FILES). */
 #define MH_LOG_LINE_MAX 4096
 /* bytes: the request target, referer and user agent in an access-log line,
  * after escaping; longer is cut to this with "..." at its end.  Three of
@@ -156,7 +156,11 @@
  * to ext4 here, which showed in the p99 latency under load (1.09 ms median
  * of 7 runs, against 0.94 ms with 16 KiB, at no measurable CPU cost). */
 #define MH_LOG_BUFFER 16384
-/* seconds: the longest a logged line waits in a worker's buffer. */
+/* seconds: the period of each worker's tick (server.c on_tick()): the
+ * longest a line for a regular file waits in a worker's buffer (to a
+ * terminal or pipe each line goes at once), and how often the worker
+ * re-opens its docroot directory, so a docroot that is a symlink switched
+ * to a new release is followed within it (minihttpd.conf(5), docroot). */
 #define MH_LOG_FLUSH_SEC 1
 /* bytes: one error-log message. */
 #define MH_ERRLOG_LINE_MAX 1024

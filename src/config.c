@@ -1,7 +1,9 @@
 /* config.c - parse and validate minihttpd.conf into struct mh_config.
  *
  * Owns: the meaning of every key (one table: section, key, type, bounds,
- * default), the FILE:LINE of every error, and the command-line overrides.
+ * default, whether a reload may change it), the FILE:LINE of every error,
+ * and the command-line overrides.  The headers [headers] may not add are
+ * headers.h's list, kept where they are emitted.
  * Start-up, -t and SIGHUP all come through config_load(), so they accept and
  * refuse exactly the same files.  I/O is limited to reading the config and
  * types files and checking the docroot and log paths (never with an open or
@@ -27,13 +29,15 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "headers.h"
 #include "ini.h"
 #include "path.h"
 
 enum key_type {
     K_ADDR,    /* IPv4 or IPv6 address */
+    K_PORT,    /* TCP port, decimal in [min, max] */
     K_UINT,    /* decimal in [min, max] */
-    K_BOOL,    /* on/off */
+    K_BOOL,    /* on or off, in any case */
     K_WORKERS, /* "auto" or 1..max */
     K_PATH,    /* file system path */
     K_LOG,     /* path, "-", or (if min == 1) "off" */
@@ -43,43 +47,68 @@ enum key_type {
     K_TEXT,    /* a header value; may be empty */
 };
 
+/* What a reload (SIGHUP) does with a changed value. */
+enum on_reload {
+    RELOAD,  /* applied: each worker takes the new config */
+    RESTART, /* used only at start (sockets, threads, the fd budget, the pid
+                file, the user): a reload changing it is refused */
+};
+
 struct key_def {
     const char *section;
     const char *key;
     enum key_type type;
     unsigned min, max;
     const char *def; /* built-in default, parsed like a file value */
-    size_t off;      /* offset of the field in struct mh_config */
-    size_t size;     /* its size, for strings */
+    enum on_reload reload;
+    size_t off;  /* offset of the field in struct mh_config */
+    size_t size; /* its size, for strings */
 };
 
 #define F(field)                                                                       \
     offsetof(struct mh_config, field), sizeof(((struct mh_config *)0)->field)
 
+/* Every key: docs/minihttpd.conf.5, conf/minihttpd.conf and
+ * tests/fuzz/config.dict name each one, and minihttpd.conf(5) says which
+ * need a restart (tests/unit/test_config.c checks both). */
 static const struct key_def keys[] = {
-    {"server", "listen", K_ADDR, 0, 0, "0.0.0.0", F(listen)},
-    {"server", "port", K_UINT, 1, 65535, "8080", F(port)},
-    {"server", "docroot", K_PATH, 0, 0, "/var/www/minihttpd", F(docroot)},
-    {"server", "index", K_INDEX, 0, 0, "index.html", F(index)},
-    {"server", "autoindex", K_BOOL, 0, 0, "off", F(autoindex)},
-    {"server", "hide_dotfiles", K_BOOL, 0, 0, "on", F(hide_dotfiles)},
-    {"server", "cache_control", K_TEXT, 0, 0, "", F(cache_control)},
-    {"server", "workers", K_WORKERS, 1, MH_WORKERS_MAX, "auto", F(workers)},
-    {"server", "user", K_USER, 0, 0, "", F(user)},
-    {"server", "pid_file", K_PATH, 0, 0, "/run/minihttpd.pid", F(pid_file)},
-    {"server", "keepalive_timeout", K_UINT, 1, MH_TIMEOUT_MAX, "15",
+    {"server", "listen", K_ADDR, 0, 0, "0.0.0.0", RESTART, F(listen)},
+    {"server", "port", K_PORT, 1, 65535, "8080", RESTART, F(port)},
+    {"server", "docroot", K_PATH, 0, 0, "/var/www/minihttpd", RELOAD, F(docroot)},
+    {"server", "index", K_INDEX, 0, 0, "index.html", RELOAD, F(index)},
+    {"server", "autoindex", K_BOOL, 0, 0, "off", RELOAD, F(autoindex)},
+    {"server", "hide_dotfiles", K_BOOL, 0, 0, "on", RELOAD, F(hide_dotfiles)},
+    {"server", "cache_control", K_TEXT, 0, 0, "", RELOAD, F(cache_control)},
+    {"server", "workers", K_WORKERS, 1, MH_WORKERS_MAX, "auto", RESTART, F(workers)},
+    {"server", "user", K_USER, 0, 0, "", RESTART, F(user)},
+    {"server", "pid_file", K_PATH, 0, 0, "/run/minihttpd.pid", RESTART, F(pid_file)},
+    {"server", "keepalive_timeout", K_UINT, 1, MH_TIMEOUT_MAX, "15", RELOAD,
      F(keepalive_timeout)},
-    {"server", "request_timeout", K_UINT, 1, MH_TIMEOUT_MAX, "30", F(request_timeout)},
-    {"server", "send_timeout", K_UINT, 1, MH_TIMEOUT_MAX, "60", F(send_timeout)},
-    {"server", "max_connections", K_UINT, 1, MH_CONNECTIONS_MAX, "10000",
+    {"server", "request_timeout", K_UINT, 1, MH_TIMEOUT_MAX, "30", RELOAD,
+     F(request_timeout)},
+    {"server", "send_timeout", K_UINT, 1, MH_TIMEOUT_MAX, "60", RELOAD,
+     F(send_timeout)},
+    /* each worker's connection cap and the open-file limit are set at start */
+    {"server", "max_connections", K_UINT, 1, MH_CONNECTIONS_MAX, "10000", RESTART,
      F(max_connections)},
-    {"log", "access_log", K_LOG, 1, 0, "-", F(access_log)},
-    {"log", "error_log", K_LOG, 0, 0, "-", F(error_log)},
-    {"mime", "types_file", K_PATH, 0, 0, "/etc/mime.types", F(types_file)},
-    {"mime", "default_type", K_TYPE, 0, 0, "application/octet-stream", F(default_type)},
+    {"log", "access_log", K_LOG, 1, 0, "-", RELOAD, F(access_log)},
+    {"log", "error_log", K_LOG, 0, 0, "-", RELOAD, F(error_log)},
+    {"mime", "types_file", K_PATH, 0, 0, "/etc/mime.types", RELOAD, F(types_file)},
+    {"mime", "default_type", K_TYPE, 0, 0, "application/octet-stream", RELOAD,
+     F(default_type)},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* The sections: [server], [log] and [mime] hold table keys (and [mime]
+ * extension overrides), [errors] statuses, [headers] header names. */
+static const char *const sections[] = {"server", "log", "mime", "errors", "headers"};
+
+#define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
+
+/* bytes: why a value is refused ("must be ..."), the longest being
+ * K_WORKERS's with two numbers. */
+#define WHY_MAX 128
 
 /* bytes: room for one text quoted in a message, escaped; longer ones are cut
  * with "...", and set_err() cuts the whole message at MH_ERROR_MAX. */
@@ -95,6 +124,7 @@ struct loader {
     unsigned line[NKEYS];                    /* 0: default; else the line that set it */
     bool from_cli[NKEYS];                    /* set by a command-line override */
     unsigned error_line[MH_ERROR_PAGES_MAX]; /* where each [errors] page was set */
+    const char *cwd; /* relative paths are resolved against it (NULL: getcwd) */
     struct mh_error *err;
 };
 
@@ -127,8 +157,25 @@ static const struct key_def *find_key(const char *section, const char *key, size
 
 static bool known_section(const char *s)
 {
-    return !strcmp(s, "server") || !strcmp(s, "log") || !strcmp(s, "mime") ||
-           !strcmp(s, "errors") || !strcmp(s, "headers");
+    for (size_t i = 0; i < NSECTIONS; i++)
+        if (!strcmp(s, sections[i]))
+            return true;
+    return false;
+}
+
+/* Say why a value is refused (in why, WHY_MAX bytes); returns false. */
+static bool refuse(char *why, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static bool refuse(char *why, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(why, WHY_MAX, fmt, ap); /* fixed texts and numbers */
+    va_end(ap);
+    if (n >= WHY_MAX) /* never, but a cut is marked, not hidden */
+        memcpy(why + WHY_MAX - 4, "...", 4);
+    return false;
 }
 
 /* A value that can go into a header: printable ASCII and tabs only. */
@@ -168,10 +215,12 @@ static bool copy_str(void *dst, size_t size, const char *v)
     return true;
 }
 
-static bool parse_index(struct mh_config *cfg, const char *v, const char **why)
+static bool parse_index(struct mh_config *cfg, const char *v, char *why)
 {
     unsigned n = 0;
     const char *p = v;
+    if (strchr(v, ',')) /* "index.html, index.htm" is not a list of two */
+        return refuse(why, "index names are separated by spaces, not commas");
     while (*p) {
         while (*p == ' ' || *p == '\t')
             p++;
@@ -181,106 +230,87 @@ static bool parse_index(struct mh_config *cfg, const char *v, const char **why)
         while (*p && *p != ' ' && *p != '\t')
             p++;
         size_t len = (size_t)(p - b);
-        if (n == MH_INDEX_NAMES_MAX) {
-            *why = "too many index file names";
-            return false;
-        }
+        if (n == MH_INDEX_NAMES_MAX)
+            return refuse(why, "at most %d index file names", MH_INDEX_NAMES_MAX);
         if (len > MH_INDEX_NAME_MAX || memchr(b, '/', len) ||
-            (len == 1 && b[0] == '.') || (len == 2 && b[0] == '.' && b[1] == '.')) {
-            *why = "index names must be plain file names";
-            return false;
-        }
+            (len == 1 && b[0] == '.') || (len == 2 && b[0] == '.' && b[1] == '.'))
+            return refuse(why, "index names must be plain file names");
         memcpy(cfg->index[n], b, len);
         cfg->index[n][len] = '\0';
         n++;
     }
-    if (n == 0) {
-        *why = "index needs at least one file name";
-        return false;
-    }
+    if (n == 0)
+        return refuse(why, "index needs at least one file name");
     cfg->n_index = n;
     return true;
 }
 
-/* Store value v for key k.  Returns false with *why set on a bad value. */
+/* Store value v for key k.  Returns false with why (WHY_MAX bytes) saying
+ * what is wrong with a bad value; the bounds it names come from the table. */
 static bool set_value(struct mh_config *cfg, const struct key_def *k, const char *v,
-                      const char **why)
+                      char *why)
 {
     char *field = (char *)cfg + k->off;
     unsigned char addr[sizeof(struct in6_addr)];
     switch (k->type) {
     case K_ADDR:
-        if (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1) {
-            *why = "must be an IPv4 or IPv6 address, like 0.0.0.0 or ::";
-            return false;
-        }
-        return copy_str(field, k->size, v);
-    case K_UINT:
-        if (!parse_uint(v, k->min, k->max, (unsigned *)field)) {
-            *why = k->max == 65535 ? "must be a port number from 1 to 65535"
-                                   : "must be a whole number in range";
-            return false;
-        }
+        if (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1)
+            return refuse(why, "must be an IPv4 or IPv6 address, like 0.0.0.0 or ::");
+        if (!copy_str(field, k->size, v)) /* a valid address always fits */
+            return refuse(why, "address too long");
         return true;
-    case K_BOOL:
-        if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true"))
+    case K_PORT:
+        if (!parse_uint(v, k->min, k->max, (unsigned *)field))
+            return refuse(why, "must be a port number from %u to %u", k->min, k->max);
+        return true;
+    case K_UINT:
+        if (!parse_uint(v, k->min, k->max, (unsigned *)field))
+            return refuse(why, "must be a whole number from %u to %u", k->min, k->max);
+        return true;
+    case K_BOOL: /* not yes/true/1: one spelling, as the documentation has it */
+        if (!strcasecmp(v, "on"))
             *(bool *)field = true;
-        else if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false"))
+        else if (!strcasecmp(v, "off"))
             *(bool *)field = false;
-        else {
-            *why = "must be on or off";
-            return false;
-        }
+        else
+            return refuse(why, "must be on or off");
         return true;
     case K_WORKERS:
         if (!strcmp(v, "auto")) {
             *(unsigned *)field = 0;
             return true;
         }
-        if (!parse_uint(v, k->min, k->max, (unsigned *)field)) {
-            *why = "must be auto or a number of workers from 1 to 256";
-            return false;
-        }
+        if (!parse_uint(v, k->min, k->max, (unsigned *)field))
+            return refuse(why, "must be auto or a number of workers from %u to %u",
+                          k->min, k->max);
         return true;
     case K_LOG:
-        if (!strcmp(v, "off") && k->min != 1) {
-            *why = "cannot be off; use a path or - for stderr";
-            return false;
-        }
+        if (!strcmp(v, "off") && k->min != 1)
+            return refuse(why, "cannot be off; use a path or - for stderr");
         /* fall through */
     case K_PATH:
-        if (!*v) {
-            *why = "needs a path";
-            return false;
-        }
-        if (!copy_str(field, k->size, v)) {
-            *why = "path too long";
-            return false;
-        }
+        if (!*v)
+            return refuse(why, "needs a path");
+        if (!copy_str(field, k->size, v))
+            return refuse(why, "path too long");
         return true;
     case K_INDEX:
         return parse_index(cfg, v, why);
     case K_USER:
-        if (!copy_str(field, k->size, v)) {
-            *why = "user name too long";
-            return false;
-        }
+        if (!copy_str(field, k->size, v))
+            return refuse(why, "user name too long");
         return true;
-    case K_TEXT:
-        if (!header_text(v) || !copy_str(field, k->size, v)) {
-            *why = "must be printable ASCII text of at most 1023 bytes";
-            return false;
-        }
+    case K_TEXT: /* k->size is MH_HEADER_VALUE_MAX, NUL included */
+        if (!header_text(v) || !copy_str(field, k->size, v))
+            return refuse(why, "must be printable ASCII text of at most %zu bytes",
+                          k->size - 1);
         return true;
     case K_TYPE:
-        if (!strchr(v, '/') || !copy_str(field, k->size, v)) {
-            *why = "must be a media type like application/octet-stream";
-            return false;
-        }
+        if (!strchr(v, '/') || !copy_str(field, k->size, v))
+            return refuse(why, "must be a media type like application/octet-stream");
         return true;
     }
-    *why = "unknown key type";
-    return false;
+    return refuse(why, "unknown key type");
 }
 
 static int on_mime_override(struct loader *ld, const char *key, const char *value,
@@ -345,33 +375,6 @@ static int on_error_page(struct loader *ld, const char *key, const char *value,
     return 0;
 }
 
-/* Headers the server sets itself: [headers] may not replace them. */
-static bool managed_header(const char *name)
-{
-    static const char *const managed[] = {
-        "Content-Length",
-        "Content-Type",
-        "Content-Encoding",
-        "Content-Range",
-        "Transfer-Encoding",
-        "Connection",
-        "Keep-Alive",
-        "Date",
-        "Server",
-        "ETag",
-        "Last-Modified",
-        "Accept-Ranges",
-        "Vary",
-        "Location",
-        "Allow",
-        "Cache-Control",
-    };
-    for (size_t i = 0; i < sizeof(managed) / sizeof(managed[0]); i++)
-        if (!strcasecmp(name, managed[i]))
-            return true;
-    return false;
-}
-
 /* [headers]  Content-Security-Policy = default-src 'self' */
 static int on_header(struct loader *ld, const char *key, const char *value,
                      unsigned line)
@@ -384,7 +387,7 @@ static int on_header(struct loader *ld, const char *key, const char *value,
                     line, buf_escape_str(k, sizeof(k), key));
             return 1;
         }
-    if (managed_header(key)) {
+    if (headers_server_sets(key)) { /* it would go out twice */
         set_err(ld->err, "%s:%u: %s is set by minihttpd itself%s", ld->file, line,
                 buf_escape_str(k, sizeof(k), key),
                 strcasecmp(key, "Cache-Control") ? ""
@@ -415,7 +418,7 @@ static int on_key(void *ctx, const char *section, const char *key, const char *v
 {
     struct loader *ld = ctx;
     size_t idx;
-    const char *why = NULL;
+    char why[WHY_MAX];
     char qk[ESC_MAX], qv[ESC_MAX], qs[ESC_MAX];
 
     if (!key) { /* a section header */
@@ -444,7 +447,7 @@ static int on_key(void *ctx, const char *section, const char *key, const char *v
         return 1;
     }
     ld->line[idx] = line;
-    if (!set_value(ld->cfg, k, value, &why)) {
+    if (!set_value(ld->cfg, k, value, why)) {
         set_err(ld->err, "%s:%u: %s = \"%s\": %s", ld->file, line,
                 buf_escape_str(qk, sizeof(qk), key),
                 buf_escape_str(qv, sizeof(qv), value), why);
@@ -512,9 +515,9 @@ static char *read_file(const char *path, size_t max, size_t *len, int *err_no)
 
 static void apply_defaults(struct mh_config *cfg)
 {
-    const char *why;
+    char why[WHY_MAX];
     for (size_t i = 0; i < NKEYS; i++)
-        if (!set_value(cfg, &keys[i], keys[i].def, &why))
+        if (!set_value(cfg, &keys[i], keys[i].def, why))
             abort(); /* the built-in table itself is wrong: a bug, caught by tests */
 }
 
@@ -522,12 +525,14 @@ static bool apply_override(struct loader *ld, const char *key, const char *value
                            const char *flag)
 {
     size_t idx;
-    const char *why = NULL;
+    char why[WHY_MAX];
     char v[ESC_MAX];
     const struct key_def *k = find_key("server", key, &idx);
+    if (!k)
+        abort(); /* the callers name a key the table lacks: a bug, caught by tests */
     if (!value)
         return true;
-    if (!set_value(ld->cfg, k, value, &why)) {
+    if (!set_value(ld->cfg, k, value, why)) {
         set_err(ld->err, "minihttpd: %s %s: %s", flag,
                 buf_escape_str(v, sizeof(v), value), why);
         return false;
@@ -558,21 +563,28 @@ static void where(const struct loader *ld, const char *key, char *out, size_t ca
         snprintf(out, cap, "%s: %s (built-in default)", ld->file, key);
 }
 
-/* Make a relative path absolute against the working directory, in place. */
-static bool absolutize(char *path, size_t cap)
+bool config_absolute(const char *path, const char *dir, char *out, size_t cap)
 {
     char cwd[MH_FS_PATH_MAX];
+    int n;
     if (path[0] == '/' || !strcmp(path, "-") || !strcmp(path, "off"))
-        return true;
-    if (!getcwd(cwd, sizeof(cwd)))
+        n = snprintf(out, cap, "%s", path);
+    else if (!dir && !getcwd(cwd, sizeof(cwd)))
         return false;
-    size_t a = strlen(cwd), b = strlen(path);
-    if (a + 1 + b + 1 > cap)
+    else
+        n = snprintf(out, cap, "%s/%s", dir ? dir : cwd, path);
+    return n >= 0 && (size_t)n < cap;
+}
+
+/* Make a relative path in the config absolute, in place, against the
+ * directory start-up ran in (so a reload after chdir("/") finds the same
+ * files). */
+static bool absolutize(const struct loader *ld, char *path, size_t cap)
+{
+    char abs[MH_FS_PATH_MAX];
+    if (!config_absolute(path, ld->cwd, abs, sizeof(abs)))
         return false;
-    memmove(path + a + 1, path, b + 1);
-    memcpy(path, cwd, a);
-    path[a] = '/';
-    return true;
+    return copy_str(path, cap, abs);
 }
 
 /* The docroot must be a readable directory.  It is kept as given (made
@@ -584,7 +596,7 @@ static bool check_docroot(struct loader *ld)
     struct stat st;
     struct mh_config *cfg = ld->cfg;
     where(ld, "docroot", w, sizeof(w));
-    if (!absolutize(cfg->docroot, sizeof(cfg->docroot))) {
+    if (!absolutize(ld, cfg->docroot, sizeof(cfg->docroot))) {
         set_err(ld->err, "%s: %s: path too long", w,
                 buf_escape_str(d, sizeof(d), cfg->docroot));
         return false;
@@ -629,40 +641,29 @@ static bool check_error_pages(struct loader *ld)
     return true;
 }
 
-/* A log file can be used when it opens for appending, or when it does not
- * exist and its directory (or, for a missing directory, the parent that
- * start-up creates it in) is writable.  The open never blocks: O_NONBLOCK
- * makes a FIFO open at once when a process reads it, and fail with ENXIO
- * when none does (a log nobody reads cannot be written; start-up would fail
- * the same way).  Opening and closing it is seen by its reader as a writer
- * that came and went (see minihttpd.conf(5)). */
-static bool check_log(struct loader *ld, const char *key, char *path, size_t cap)
+/* The open never blocks: O_NONBLOCK makes a FIFO open at once when a
+ * process reads it, and fail with ENXIO when none does (a log nobody reads
+ * cannot be written; start-up would fail the same way).  Opening and closing
+ * it is seen by its reader as a writer that came and went (see
+ * minihttpd.conf(5)). */
+const char *config_log_problem(const char *path, char *why, size_t cap)
 {
-    char w[WHERE_MAX], p[ESC_MAX], dir[MH_FS_PATH_MAX], d[ESC_MAX];
-    where(ld, key, w, sizeof(w));
-    if (!strcmp(path, "-") || !strcmp(path, "off"))
-        return true;
-    if (!absolutize(path, cap)) {
-        set_err(ld->err, "%s: %s: path too long", w,
-                buf_escape_str(p, sizeof(p), path));
-        return false;
-    }
+    char p[ESC_MAX], dir[MH_FS_PATH_MAX], d[ESC_MAX];
     int fd = open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd >= 0) {
         close(fd);
-        return true;
+        return NULL;
     }
     int e = errno;
     struct stat st;
+    buf_escape_str(p, sizeof(p), path);
     if (e == ENXIO && stat(path, &st) == 0 && S_ISFIFO(st.st_mode)) {
-        set_err(ld->err, "%s: cannot open %s: no process is reading this FIFO", w,
-                buf_escape_str(p, sizeof(p), path));
-        return false;
+        snprintf(why, cap, "cannot open %s: no process is reading this FIFO", p);
+        return why;
     }
     if (e != ENOENT) {
-        set_err(ld->err, "%s: cannot open %s: %s", w,
-                buf_escape_str(p, sizeof(p), path), strerror(e));
-        return false;
+        snprintf(why, cap, "cannot open %s: %s", p, strerror(e));
+        return why;
     }
     /* the file's directory, else its parent (start-up creates the directory) */
     copy_str(dir, sizeof(dir), path);
@@ -671,15 +672,31 @@ static bool check_log(struct loader *ld, const char *key, char *path, size_t cap
         *(slash == dir ? slash + 1 : slash) = '\0';
         if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
             if (access(dir, W_OK | X_OK) == 0)
-                return true;
-            set_err(ld->err, "%s: cannot create %s: %s is not writable", w,
-                    buf_escape_str(p, sizeof(p), path),
-                    buf_escape_str(d, sizeof(d), dir));
-            return false;
+                return NULL;
+            snprintf(why, cap, "cannot create %s: %s is not writable", p,
+                     buf_escape_str(d, sizeof(d), dir));
+            return why;
         }
     }
-    set_err(ld->err, "%s: cannot create %s: its directory does not exist", w,
-            buf_escape_str(p, sizeof(p), path));
+    snprintf(why, cap, "cannot create %s: its directory does not exist", p);
+    return why;
+}
+
+/* A log path from the config: absolute, and writable (config_log_problem). */
+static bool check_log(struct loader *ld, const char *key, char *path, size_t cap)
+{
+    char w[WHERE_MAX], p[ESC_MAX], why[MH_ERROR_MAX / 2];
+    where(ld, key, w, sizeof(w));
+    if (!strcmp(path, "-") || !strcmp(path, "off"))
+        return true;
+    if (!absolutize(ld, path, cap)) {
+        set_err(ld->err, "%s: %s: path too long", w,
+                buf_escape_str(p, sizeof(p), path));
+        return false;
+    }
+    if (!config_log_problem(path, why, sizeof(why)))
+        return true;
+    set_err(ld->err, "%s: %s", w, why);
     return false;
 }
 
@@ -740,7 +757,10 @@ struct mh_config *config_load(const char *path, const struct mh_overrides *ov,
                               struct mh_error *err)
 {
     struct mh_config *cfg = calloc(1, sizeof(*cfg));
-    struct loader ld = {.cfg = cfg, .file = "(built-in defaults)", .err = err};
+    struct loader ld = {.cfg = cfg,
+                        .file = "(built-in defaults)",
+                        .cwd = ov ? ov->cwd : NULL,
+                        .err = err};
     if (!cfg) {
         set_err(err, "minihttpd: out of memory");
         return NULL;
@@ -756,13 +776,15 @@ struct mh_config *config_load(const char *path, const struct mh_overrides *ov,
               check_docroot(&ld) && check_error_pages(&ld) &&
               check_log(&ld, "access_log", cfg->access_log, sizeof(cfg->access_log)) &&
               check_log(&ld, "error_log", cfg->error_log, sizeof(cfg->error_log)) &&
-              absolutize(cfg->pid_file, sizeof(cfg->pid_file)) &&
-              absolutize(cfg->types_file, sizeof(cfg->types_file)) && load_types(&ld);
+              absolutize(&ld, cfg->pid_file, sizeof(cfg->pid_file)) &&
+              absolutize(&ld, cfg->types_file, sizeof(cfg->types_file)) &&
+              load_types(&ld);
     if (!ok) {
         config_free(cfg);
         return NULL;
     }
     cfg->user_line = ld.line[key_index("user")];
+    cfg->max_connections_set = ld.line[key_index("max_connections")] != 0;
     cfg->access_log_off = !strcmp(cfg->access_log, "off");
     return cfg;
 }
@@ -808,4 +830,64 @@ int config_check_user(const struct mh_config *cfg, struct mh_error *err)
             buf_escape_str(f, sizeof(f), config_name(cfg)), cfg->user_line,
             buf_escape_str(u, sizeof(u), cfg->user), e ? strerror(e) : "no such user");
     return -1;
+}
+
+/* Whether key k has the same value in a and b (by its type, at its offset). */
+static bool same_value(const struct key_def *k, const struct mh_config *a,
+                       const struct mh_config *b)
+{
+    const char *x = (const char *)a + k->off, *y = (const char *)b + k->off;
+    switch (k->type) {
+    case K_PORT:
+    case K_UINT:
+    case K_WORKERS:
+        return *(const unsigned *)(const void *)x == *(const unsigned *)(const void *)y;
+    case K_BOOL:
+        return *(const bool *)x == *(const bool *)y;
+    case K_INDEX:
+        if (a->n_index != b->n_index)
+            return false;
+        for (unsigned i = 0; i < a->n_index; i++)
+            if (strcmp(a->index[i], b->index[i]))
+                return false;
+        return true;
+    case K_ADDR:
+    case K_PATH:
+    case K_LOG:
+    case K_USER:
+    case K_TYPE:
+    case K_TEXT:
+        return strncmp(x, y, k->size) == 0;
+    }
+    return false;
+}
+
+const char *config_restart_key(const struct mh_config *a, const struct mh_config *b)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (keys[i].reload == RESTART && !same_value(&keys[i], a, b))
+            return keys[i].key;
+    return NULL;
+}
+
+size_t config_key_count(void)
+{
+    return NKEYS;
+}
+
+struct mh_key_info config_key_at(size_t i)
+{
+    struct mh_key_info info = {NULL, NULL, NULL, false};
+    if (i < NKEYS) {
+        info.section = keys[i].section;
+        info.key = keys[i].key;
+        info.def = keys[i].def;
+        info.restart = keys[i].reload == RESTART;
+    }
+    return info;
+}
+
+const char *config_section_at(size_t i)
+{
+    return i < NSECTIONS ? sections[i] : NULL;
 }

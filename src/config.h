@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "bounds.h"
+#include "headers.h"
 #include "mimetab.h"
 
 #define MH_DEFAULT_CONFIG "/etc/minihttpd.conf"
@@ -22,16 +23,13 @@ struct mh_overrides {
     const char *docroot; /* -r */
     const char *port;    /* -p */
     const char *listen;  /* -l */
+    const char *cwd;     /* relative paths are resolved against it: the
+                            directory start-up ran in (NULL: the current one) */
 };
 
 struct mh_error_page {
     unsigned status;                   /* 400..599 */
     char path[MH_ERROR_PAGE_PATH_MAX]; /* normalised, inside the docroot */
-};
-
-struct mh_header {
-    char name[MH_CONFIG_NAME_MAX];
-    char value[MH_HEADER_VALUE_MAX];
 };
 
 struct mh_config {
@@ -52,6 +50,7 @@ struct mh_config {
     unsigned request_timeout;                /* seconds */
     unsigned send_timeout;                   /* seconds */
     unsigned max_connections;
+    bool max_connections_set;        /* in the file: a cut by the fd limit is logged */
     char access_log[MH_FS_PATH_MAX]; /* absolute path, "-" or "off" */
     bool access_log_off;             /* access_log is "off" */
     char error_log[MH_FS_PATH_MAX];  /* absolute path or "-" */
@@ -77,6 +76,18 @@ struct mh_config *config_load(const char *path, const struct mh_overrides *ov,
 
 void config_free(struct mh_config *cfg);
 
+/* path made absolute against dir (NULL: the working directory) into out
+ * (cap bytes); an absolute path, "-" and "off" are copied.  False when it
+ * does not fit or the working directory cannot be had. */
+bool config_absolute(const char *path, const char *dir, char *out, size_t cap);
+
+/* Whether a log can be written at path (absolute): it opens for appending
+ * without blocking (a FIFO needs a reader), or it does not exist and its
+ * directory (or, for a missing directory, the parent start-up creates it
+ * in) is writable.  NULL when it can; else why not, in why (cap bytes,
+ * paths escaped).  As whoever calls it: daemon.c calls it as the user. */
+const char *config_log_problem(const char *path, char *why, size_t cap);
+
 /* The name to show for cfg's source: its path, or "(built-in defaults)". */
 const char *config_name(const struct mh_config *cfg);
 
@@ -90,5 +101,25 @@ const char *config_error_page(const struct mh_config *cfg, int status);
 
 /* Resolve cfg->user: 0 when unset or found, -1 with "FILE:LINE: ..." in err. */
 int config_check_user(const struct mh_config *cfg, struct mh_error *err);
+
+/* The first key whose value differs between a and b and that a reload cannot
+ * change (the key table's restart-only keys: listen, port, workers, user,
+ * pid_file, max_connections), or NULL when b can replace a. */
+const char *config_restart_key(const struct mh_config *a, const struct mh_config *b);
+
+/* The key table, for the checks that the documentation and the shipped
+ * files name every key (tests/unit/test_config.c). */
+struct mh_key_info {
+    const char *section; /* "server", "log", "mime" */
+    const char *key;
+    const char *def; /* the built-in default, as a file would write it */
+    bool restart;    /* a reload changing it is refused */
+};
+
+size_t config_key_count(void);
+/* Key i < config_key_count(); all NULL past the end. */
+struct mh_key_info config_key_at(size_t i);
+/* Section i, without brackets ("server" ... "headers"), or NULL past the end. */
+const char *config_section_at(size_t i);
 
 #endif

@@ -417,7 +417,7 @@ static size_t send_direct(struct conn *c, int status)
     if (mem && b && page) {
         response_init(&r, mem, MH_RESPONSE_HEAD_MAX);
         httpdate_format(time(NULL), date);
-        headers_common(&r, c->t->cfg, date);
+        headers_common(&r, date, c->t->cfg->headers, c->t->cfg->n_headers);
         response_header(&r, "Content-Type", "text/html; charset=utf-8");
         response_header_u(&r, "Content-Length", len);
         response_header(&r, "Connection", "close");

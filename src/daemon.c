@@ -263,11 +263,8 @@ void daemon_raise_nofile(unsigned long want)
         rl.rlim_cur = old.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want)
-        log_msg(MH_LOG_NOTICE,
-                "open files limited to %lu, max_connections wants %lu: "
-                "raise LimitNOFILE= or ulimit -n",
-                (unsigned long)rl.rlim_cur, want);
+    /* a limit that stays lower is said by the server's fd budget, and only
+     * when it keeps connections from being served (server.c plan_fds()) */
 }
 
 /* --- acting as the configured user --- */
@@ -353,28 +350,15 @@ static int switch_user(const struct passwd *pw, struct mh_error *err)
     return 0;
 }
 
-/* A log path that is a file (not "-" or "off") must be writable by us;
- * one not created yet needs a writable directory. */
+/* A log as the user: config_log_problem(), the check -t and start-up make. */
 static int check_log_writable(const char *what, const char *path, const char *user,
                               struct mh_error *err)
 {
-    if (path[0] != '/')
+    char why[MH_ERROR_MAX / 2];
+    if (path[0] != '/' || !config_log_problem(path, why, sizeof(why)))
         return 0;
-    char dir[MH_FS_PATH_MAX];
-    const char *target = path;
-    if (access(path, F_OK) != 0 && errno == ENOENT) {
-        snprintf(dir, sizeof(dir), "%s", path);
-        char *slash = strrchr(dir, '/');
-        *(slash == dir ? slash + 1 : slash) = '\0';
-        target = dir;
-    }
-    if (access(target, W_OK) == 0)
-        return 0;
-    int e = errno;
-    char q[QUOTE_MAX];
-    snprintf(err->msg, sizeof(err->msg),
-             "minihttpd: %s %s is not writable by user %s: %s", what,
-             buf_escape_str(q, sizeof(q), target), user, strerror(e));
+    snprintf(err->msg, sizeof(err->msg), "minihttpd: %s is not writable by user %s: %s",
+             what, user, why);
     return -1;
 }
 

@@ -42,8 +42,8 @@ int pidfile_write(const char *path, struct mh_error *err);
 void pidfile_remove(const char *path);
 
 /* Raise the soft RLIMIT_NOFILE to want (and the hard one too when root),
- * so max_connections is reachable without a shell ulimit.  Logs a notice
- * when the limit stays lower. */
+ * so max_connections is reachable without a shell ulimit.  Silent when the
+ * limit stays lower: the fd budget (server.c) logs a cap that bites. */
 void daemon_raise_nofile(unsigned long want);
 
 /* When root and cfg->user is set: act as that user and its groups for file

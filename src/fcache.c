@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "docroot.h"
+#include "filever.h"
 
 static const char *const suffixes[FCACHE_SIDECARS] = {".br", ".gz"};
 
@@ -100,16 +101,6 @@ static uint64_t hash(const char *s)
     return h;
 }
 
-static int same_file(const struct stat *a, const struct stat *b)
-{
-    return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-           a->st_size == b->st_size && a->st_mode == b->st_mode &&
-           a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-           a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-           a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
 static int not_older(const struct stat *side, const struct stat *orig)
 {
     const struct timespec *a = &side->st_mtim, *o = &orig->st_mtim;
@@ -159,12 +150,13 @@ static void probe(int rootfd, const char *rel, struct probe *p)
 /* Does the probe see exactly what the entry holds? */
 static int unchanged(const struct fcache_file *f, const struct probe *p)
 {
-    if (p->status != f->status || (p->status == 200 && !same_file(&p->st, &f->file.st)))
+    if (p->status != f->status ||
+        (p->status == 200 && !file_stat_same(&p->st, &f->file.st)))
         return 0;
     for (int i = 0; i < FCACHE_SIDECARS; i++) {
         if ((p->side_fd[i] >= 0) != f->has_sidecar[i])
             return 0;
-        if (f->has_sidecar[i] && !same_file(&p->side_st[i], &f->sidecar[i].st))
+        if (f->has_sidecar[i] && !file_stat_same(&p->side_st[i], &f->sidecar[i].st))
             return 0;
     }
     return 1;
@@ -210,7 +202,7 @@ static void load(struct fcache *c, struct fcache_file *f, const struct probe *p,
 static int rep_same(const struct fcache_rep *r)
 {
     struct stat st;
-    return r->snapshot || (fstat(r->fd, &st) == 0 && same_file(&st, &r->st));
+    return r->snapshot || (fstat(r->fd, &st) == 0 && file_stat_same(&st, &r->st));
 }
 
 static int still_same(const struct fcache_file *f)

@@ -14,9 +14,11 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/thread.h>
@@ -25,13 +27,16 @@
 #include "buf.h"
 #include "config.h"
 #include "daemon.h"
+#include "libevent_check.h"
 #include "log.h"
 #include "server.h"
 
 static const char usage[] =
-    "Usage: minihttpd [-c FILE] [-t] [-d] [-r DIR] [-p PORT] [-l ADDR] [-V] [-h]\n"
+    "Usage: minihttpd [-c FILE] [-t] [-d] [-r DIR] [-p PORT] [-l ADDR] [-V] [-h] "
+    "[DIR]\n"
     "Serve static files over HTTP.\n"
     "\n"
+    "  DIR                 serve DIR: the same as -r DIR\n"
     "  -c, --config FILE   config file (default " MH_DEFAULT_CONFIG "; built-in\n"
     "                      defaults when it does not exist)\n"
     "  -t, --test          check the config and exit\n"
@@ -50,16 +55,6 @@ struct options {
     int test, daemon;
     struct mh_overrides ov;
 };
-
-/* An absolute form of a relative path, so reloads after chdir("/") find it. */
-static const char *absolute(const char *path, char *out, size_t cap)
-{
-    char cwd[MH_FS_PATH_MAX];
-    if (!path || path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
-        return path;
-    int n = snprintf(out, cap, "%s/%s", cwd, path);
-    return n > 0 && (size_t)n < cap ? out : path;
-}
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
@@ -107,10 +102,31 @@ static void parse_args(int argc, char **argv, struct options *o)
             exit(1);
         }
     }
+    /* `minihttpd ./site`, as darkhttpd and `python3 -m http.server` take it */
     if (optind < argc) {
-        fprintf(stderr, "minihttpd: unexpected argument '%s'\n", argv[optind]);
-        exit(1);
+        char a[MH_ERROR_MAX / 4], b[MH_ERROR_MAX / 4];
+        if (optind + 1 < argc || o->ov.docroot) {
+            fprintf(stderr,
+                    "minihttpd: two folders to serve, %s'%s' and '%s': give one\n",
+                    o->ov.docroot ? "-r " : "",
+                    buf_escape_str(a, sizeof(a),
+                                   o->ov.docroot ? o->ov.docroot : argv[optind]),
+                    buf_escape_str(b, sizeof(b),
+                                   argv[o->ov.docroot ? optind : optind + 1]));
+            exit(1);
+        }
+        o->ov.docroot = argv[optind];
     }
+}
+
+/* Whether the error log goes where stderr does (error_log = -, or the same
+ * file): a start-up error is then printed there once. */
+static bool log_is_stderr(void)
+{
+    struct stat a, b;
+    return log_fd() == STDERR_FILENO ||
+           (fstat(log_fd(), &a) == 0 && fstat(STDERR_FILENO, &b) == 0 &&
+            a.st_dev == b.st_dev && a.st_ino == b.st_ino);
 }
 
 /* Say why start-up failed, on stderr and in the error log, and exit 1. */
@@ -119,7 +135,7 @@ static void die(const char *msg)
     if (!msg[0]) /* the daemon reported it already */
         exit(1);
     fprintf(stderr, "%s\n", msg);
-    if (log_fd() != STDERR_FILENO)
+    if (!log_is_stderr())
         log_msg(MH_LOG_ERROR, "%s", msg);
     daemon_failed();
     exit(1);
@@ -171,13 +187,21 @@ int main(int argc, char **argv)
 {
     struct options o;
     struct mh_error err;
-    char config_abs[MH_FS_PATH_MAX], docroot_abs[MH_FS_PATH_MAX];
+    char config_abs[MH_FS_PATH_MAX], cwd[MH_FS_PATH_MAX];
 
     parse_args(argc, argv, &o);
+    if (libevent_check(&err) != 0) /* a libevent the code was not checked on */
+        die(err.msg);
     if (o.test) /* messages name the file as it was given */
         return check_config(o.config, &o.ov);
-    o.config = absolute(o.config, config_abs, sizeof(config_abs));
-    o.ov.docroot = absolute(o.ov.docroot, docroot_abs, sizeof(docroot_abs));
+    /* relative paths, on the command line and in the config, are resolved
+     * against this directory now and at every reload (after -d's chdir) */
+    if (getcwd(cwd, sizeof(cwd)))
+        o.ov.cwd = cwd;
+    if (o.config &&
+        !config_absolute(o.config, o.ov.cwd, config_abs, sizeof(config_abs)))
+        die("minihttpd: -c: path too long");
+    o.config = o.config ? config_abs : NULL;
 
     signal(SIGPIPE, SIG_IGN);
     sigset_t sigs; /* held until server_run() handles them: see server.h */

@@ -17,13 +17,11 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "filever.h"
 #include "path.h"
 
 struct mime_slot {
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtime;
+    struct file_version version; /* of the file the type was found in */
     int valid;
     char type[MH_MIME_TYPE_MAX];
 };
@@ -111,9 +109,7 @@ static const char *sniff(struct mime_ctx *m, const struct mh_config *cfg, int fd
 {
     size_t h = ((size_t)st->st_dev * 31u + (size_t)st->st_ino) % MH_MIME_CACHE_SLOTS;
     struct mime_slot *s = &m->slots[h];
-    if (s->valid && s->dev == st->st_dev && s->ino == st->st_ino &&
-        s->size == st->st_size && s->mtime.tv_sec == st->st_mtim.tv_sec &&
-        s->mtime.tv_nsec == st->st_mtim.tv_nsec)
+    if (s->valid && file_version_same(&s->version, st))
         return s->type;
 
     ssize_t n = pread(fd, m->prefix, sizeof(m->prefix), 0);
@@ -124,10 +120,7 @@ static const char *sniff(struct mime_ctx *m, const struct mh_config *cfg, int fd
     }
     sanitize(raw ? raw : "application/octet-stream", cfg->default_type, s->type,
              sizeof(s->type));
-    s->dev = st->st_dev;
-    s->ino = st->st_ino;
-    s->size = st->st_size;
-    s->mtime = st->st_mtim;
+    file_version_of(st, &s->version);
     s->valid = 1;
     return s->type;
 }

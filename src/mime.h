@@ -16,8 +16,8 @@ void mime_ctx_free(struct mime_ctx *m);
 
 /* The Content-Type for the open file fd named path.  The extension table
  * answers first; otherwise libmagic looks at the first MH_MAGIC_PREFIX bytes,
- * once per file version (device, inode, size, mtime).  The result stays
- * valid until the next call with the same context. */
+ * once per file version (filever.h: device, inode, size, mode, times).  The result
+ * stays valid until the next call with the same context. */
 const char *mime_type(struct mime_ctx *m, const struct mh_config *cfg, const char *path,
                       size_t len, int fd, const struct stat *st);
 

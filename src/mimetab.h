@@ -40,7 +40,7 @@ enum mimetab_result mimetab_parse(struct mimetab *t, const char *text, size_t le
                                   unsigned *err_line);
 
 /* Add one ext -> type pair.  A textual type without a charset parameter gets
- * "; charset=utf-8" (interface.md: text types carry a charset). */
+ * "; charset=utf-8" (minihttpd.conf(5), [mime]: text types carry a charset). */
 enum mimetab_result mimetab_add(struct mimetab *t, const char *ext, size_t ext_len,
                                 const char *type, size_t type_len);
 

@@ -38,7 +38,6 @@
 #include "docroot.h"
 #include "handler.h"
 #include "log.h"
-#include "mime.h"
 
 /* A config shared by the workers; freed by whoever drops the last ref. */
 struct cfg_ref {
@@ -60,7 +59,7 @@ struct worker {
     struct timespec stop_deadline;
     struct cfg_ref *cfg;
     _Atomic(struct cfg_ref *) next_cfg; /* handed over by a reload */
-    struct handler_ctx h;
+    struct handler_ctx *h;
     struct accesslog_writer alog;
 };
 
@@ -68,6 +67,7 @@ struct server {
     char config_path[MH_FS_PATH_MAX]; /* "" : the default path */
     struct mh_overrides ov;
     char ov_docroot[MH_FS_PATH_MAX], ov_port[16], ov_listen[MH_LISTEN_MAX];
+    char ov_cwd[MH_FS_PATH_MAX];
     struct cfg_ref *cur;
     unsigned nworkers;
     struct worker *workers;
@@ -207,7 +207,9 @@ static int plan_fds(const struct mh_config *cfg, unsigned workers, struct fd_bud
     unsigned long room = per - 3 * slots;
     b->cache_slots = (unsigned)slots;
     b->connections = (unsigned)(share < room ? share : room);
-    if (share > room)
+    /* the default max_connections means "up to 10000, as the limit allows":
+     * only a value the user chose and cannot have is news */
+    if (share > room && cfg->max_connections_set)
         log_msg(MH_LOG_NOTICE,
                 "open files limited to %lu: each of %u worker%s serves at "
                 "most %u connections (max_connections = %u)",
@@ -226,10 +228,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     accesslog_flush(&w->alog);
     if (w->alog.dropped) {
         log_msg(MH_LOG_ERROR, "worker %u: %llu access-log lines lost: cannot write %s",
-                w->id, (unsigned long long)w->alog.dropped, w->h.cfg->access_log);
+                w->id, (unsigned long long)w->alog.dropped, w->cfg->cfg->access_log);
         w->alog.dropped = 0;
     }
-    handler_tick(&w->h);
+    handler_tick(w->h);
     conn_table_tick(w->conns);
 }
 
@@ -262,7 +264,7 @@ static void worker_stop(evutil_socket_t fd, short what, void *arg)
         evhttp_del_accept_socket(w->http, w->bound);
     }
     w->bound = NULL;
-    w->h.stopping = true;
+    handler_stop(w->h);
     clock_gettime(CLOCK_MONOTONIC, &w->stop_deadline);
     w->stop_deadline.tv_sec += MH_SHUTDOWN_GRACE_SEC;
     w->drain = event_new(w->base, -1, EV_PERSIST, on_drain, w);
@@ -279,7 +281,7 @@ static void worker_swap_config(evutil_socket_t fd, short what, void *arg)
     struct cfg_ref *next = atomic_exchange(&w->next_cfg, NULL);
     if (!next)
         return;
-    if (handler_set_config(&w->h, next->cfg) != 0) {
+    if (handler_set_config(w->h, next->cfg) != 0) {
         log_msg(MH_LOG_ERROR, "worker %u: cannot open docroot %s: %s; keeping the old",
                 w->id, next->cfg->docroot, strerror(errno));
         cfg_release(next);
@@ -327,21 +329,13 @@ static int worker_init(struct worker *w, int listen_fd, const struct fd_budget *
     struct timeval sec = {.tv_sec = MH_LOG_FLUSH_SEC};
 
     accesslog_writer_init(&w->alog);
-    w->h.cfg = cfg;
-    w->base = new_worker_base();
+    w->h = handler_new(cfg, budget->cache_slots, err);
+    w->base = w->h ? new_worker_base() : NULL;
     w->http = w->base ? evhttp_new(w->base) : NULL;
-    w->h.mime = mime_ctx_new(err);
-    if (!w->base || !w->http || !w->h.mime) {
-        if (w->h.mime)
+    if (!w->http) {
+        if (w->h)
             snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot set up worker %u",
                      w->id);
-        close(listen_fd);
-        return -1;
-    }
-    if (handler_init(&w->h, budget->cache_slots) != 0 ||
-        handler_set_config(&w->h, cfg) != 0) {
-        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot open docroot %s: %s",
-                 cfg->docroot, strerror(errno));
         close(listen_fd);
         return -1;
     }
@@ -358,7 +352,7 @@ static int worker_init(struct worker *w, int listen_fd, const struct fd_budget *
     w->bound = evhttp_accept_socket_with_handle(w->http, listen_fd);
     w->conns = w->bound
                    ? conn_table_new(w->base, w->http, w->bound, budget->connections,
-                                    cfg, &w->alog, handler_request, &w->h)
+                                    cfg, &w->alog, handler_request, w->h)
                    : NULL;
     w->tick = event_new(w->base, -1, EV_PERSIST, on_tick, w);
     if (!w->bound || !w->conns || !w->tick || event_add(w->tick, &sec) != 0) {
@@ -384,8 +378,7 @@ static void worker_free(struct worker *w)
         event_free(w->drain);
     if (w->base)
         event_base_free(w->base);
-    handler_free(&w->h); /* after evhttp_free: no response uses its files now */
-    mime_ctx_free(w->h.mime);
+    handler_free(w->h); /* after evhttp_free: no response uses its files now */
     cfg_release(atomic_exchange(&w->next_cfg, NULL));
     cfg_release(w->cfg);
 }
@@ -410,19 +403,6 @@ static void reopen_logs(const struct mh_config *cfg)
         log_msg(MH_LOG_ERROR, "%s", err.msg);
 }
 
-static const char *unchangeable(const struct mh_config *a, const struct mh_config *b)
-{
-    if (strcmp(a->listen, b->listen))
-        return "listen";
-    if (a->port != b->port)
-        return "port";
-    if (a->workers != b->workers)
-        return "workers";
-    if (strcmp(a->user, b->user))
-        return "user";
-    return NULL;
-}
-
 static void reload(struct server *s)
 {
     struct mh_error err;
@@ -433,7 +413,7 @@ static void reload(struct server *s)
                 err.msg);
         return;
     }
-    const char *key = unchangeable(s->cur->cfg, cfg);
+    const char *key = config_restart_key(s->cur->cfg, cfg); /* the key table says */
     if (key) {
         log_msg(MH_LOG_ERROR,
                 "reload refused: changing %s needs a restart; keeping "
@@ -505,6 +485,10 @@ static void keep_overrides(struct server *s, const char *path,
         snprintf(s->ov_listen, sizeof(s->ov_listen), "%s", ov->listen);
         s->ov.listen = s->ov_listen;
     }
+    if (ov && ov->cwd) {
+        snprintf(s->ov_cwd, sizeof(s->ov_cwd), "%s", ov->cwd);
+        s->ov.cwd = s->ov_cwd;
+    }
 }
 
 struct server *server_new(struct mh_config *cfg, const char *config_path,
@@ -553,7 +537,6 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
         w->cfg = s->cur;
         atomic_fetch_add(&s->cur->refs, 1);
         atomic_init(&w->next_cfg, NULL);
-        w->h.rootfd = -1; /* handler_init() has not run yet */
         int fd = bind_socket(cfg, 1, err);
         if (fd < 0 || worker_init(w, fd, &budget, err) != 0)
             goto fail;
@@ -593,10 +576,13 @@ int server_run(struct server *s)
         sigaddset(&set, sigs[i]);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
-    log_msg(MH_LOG_NOTICE, "minihttpd/%s serving %s on %s%s%s:%u with %u worker%s",
-            MH_VERSION, cfg->docroot, strchr(cfg->listen, ':') ? "[" : "", cfg->listen,
-            strchr(cfg->listen, ':') ? "]" : "", cfg->port, s->nworkers,
-            s->nworkers == 1 ? "" : "s");
+    /* the URL to open: an address of every interface is reached as localhost */
+    bool any = !strcmp(cfg->listen, "0.0.0.0") || !strcmp(cfg->listen, "::");
+    bool v6 = !any && strchr(cfg->listen, ':');
+    log_msg(MH_LOG_NOTICE,
+            "minihttpd/%s serving %s on http://%s%s%s:%u/ with %u worker%s", MH_VERSION,
+            cfg->docroot, v6 ? "[" : "", any ? "localhost" : cfg->listen, v6 ? "]" : "",
+            cfg->port, s->nworkers, s->nworkers == 1 ? "" : "s");
     int started = s->workers[s->nworkers - 1].thread_started;
     if (started)
         event_base_dispatch(s->base);

@@ -42,7 +42,6 @@
 #include "docroot.h"
 #include "fuzz_common.h"
 #include "handler.h"
-#include "mime.h"
 
 #define SECRET      "MH-FUZZ-SECRET-5b1e9c0d"
 #define DOTFILE     "MH-FUZZ-DOTFILE-83d2a7"
@@ -57,7 +56,7 @@ static struct {
     struct evhttp_bound_socket *bound;
     struct conn_table *conns;
     struct accesslog_writer alog;
-    struct handler_ctx h;
+    struct handler_ctx *h;
     struct sockaddr_in addr;
     bool openat2_ok;
     time_t last_tick;
@@ -166,13 +165,11 @@ static void setup(void)
 
     /* worker_init(); its once-a-second tick runs after the inputs */
     accesslog_writer_init(&S.alog);
-    S.h.cfg = S.cfg;
     S.base = event_base_new();
     S.http = S.base ? evhttp_new(S.base) : NULL;
-    S.h.mime = mime_ctx_new(&err);
-    FUZZ_CHECK(S.base && S.http && S.h.mime);
     /* few cache slots, so the fuzzer also sees entries evicted */
-    FUZZ_CHECK(handler_init(&S.h, 8) == 0 && handler_set_config(&S.h, S.cfg) == 0);
+    S.h = handler_new(S.cfg, 8, &err);
+    FUZZ_CHECK(S.base && S.http && S.h);
     evhttp_set_allowed_methods(
         S.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
                     EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
@@ -194,7 +191,7 @@ static void setup(void)
     S.bound = evhttp_accept_socket_with_handle(S.http, fd);
     FUZZ_CHECK(S.bound != NULL);
     S.conns = conn_table_new(S.base, S.http, S.bound, S.cfg->max_connections, S.cfg,
-                             &S.alog, handler_request, &S.h);
+                             &S.alog, handler_request, S.h);
     FUZZ_CHECK(S.conns != NULL);
     conn_table_bind(S.conns);
 }
@@ -309,7 +306,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     time_t now = time(NULL);
     if (now != S.last_tick) {
         S.last_tick = now;
-        handler_tick(&S.h);
+        handler_tick(S.h);
     }
 
     /* let the server see the close and free the connection */

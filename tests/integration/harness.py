@@ -19,6 +19,9 @@
 # runs all test_* functions of test_x.py (or only the ones named) and exits
 # 1 if any failed. MINIHTTPD_KEEP=1 keeps the temp dirs of passing tests too.
 
+import ast
+import functools
+import operator
 import os
 import re
 import shutil
@@ -87,6 +90,52 @@ def write_file(path, data):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb" if isinstance(data, bytes) else "w") as f:
         f.write(data)
+
+
+# ---------------------------------------------------------------------------
+# src/bounds.h
+# ---------------------------------------------------------------------------
+
+BOUNDS_H = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "..", "..", "src", "bounds.h")
+_BOUND_OPS = {ast.Add: operator.add, ast.Sub: operator.sub,
+              ast.Mult: operator.mul, ast.Div: operator.floordiv,
+              ast.FloorDiv: operator.floordiv}
+
+
+def _bound_value(node, known):
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.Name) and node.id in known:
+        return known[node.id]
+    if isinstance(node, ast.BinOp) and type(node.op) in _BOUND_OPS:
+        return _BOUND_OPS[type(node.op)](_bound_value(node.left, known),
+                                         _bound_value(node.right, known))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_bound_value(node.operand, known)
+    raise ValueError(ast.dump(node))
+
+
+@functools.lru_cache(maxsize=None)
+def bounds():
+    """The constants of src/bounds.h, {"MH_REQUEST_LINE_MAX": 8192, ...}:
+    each `#define NAME value` whose value is a decimal number or simple
+    arithmetic (+ - * / and parentheses) on numbers and names defined above
+    it.  A define whose value is anything else is left out, so using it
+    fails with a KeyError naming it."""
+    known = {}
+    with open(BOUNDS_H) as f:
+        for line in f:
+            m = re.match(r"\s*#\s*define\s+(MH_\w+)\s+(.+?)\s*(/\*.*)?$", line)
+            if not m:
+                continue
+            expr = re.sub(r"\b(\d+)[uUlL]+\b", r"\1", m.group(2))
+            try:
+                known[m.group(1)] = _bound_value(
+                    ast.parse(expr, mode="eval").body, known)
+            except (SyntaxError, ValueError):
+                pass
+    return known
 
 
 # ---------------------------------------------------------------------------
@@ -191,6 +240,23 @@ def parse_responses(data, heads=()):
     return out
 
 
+def recv_by(sock, deadline, size=1 << 16):
+    """One recv() that waits until deadline (a time.monotonic() value) at
+    most: the bytes; b"" when the peer closed or reset the connection; None
+    when the deadline passed first.  Every receive loop of the tests is
+    built on it."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return None
+    sock.settimeout(left)
+    try:
+        return sock.recv(size)
+    except socket.timeout:
+        return None
+    except ConnectionResetError:
+        return b""
+
+
 class Conn:
     """One client connection with a read buffer."""
 
@@ -220,11 +286,9 @@ class Conn:
                 r, n = res
                 del self.buf[:n]
                 return r
-            left = deadline - time.monotonic()
-            assert left > 0, "timeout waiting for a response (have %r)" \
-                % bytes(self.buf[:200])
-            self.s.settimeout(left)
-            chunk = self.s.recv(1 << 16)
+            chunk = recv_by(self.s, deadline)
+            assert chunk is not None, "timeout waiting for a response " \
+                "(have %r)" % bytes(self.buf[:200])
             if not chunk:
                 # The body may legitimately run until close (no length).
                 res = parse_one(self.buf, head, eof=True)
@@ -239,20 +303,11 @@ class Conn:
         (any unexpected bytes fail the test); False if it stays open."""
         deadline = time.monotonic() + timeout
         assert not self.buf, "unexpected bytes %r" % bytes(self.buf[:200])
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            self.s.settimeout(left)
-            try:
-                chunk = self.s.recv(4096)
-            except socket.timeout:
-                return False
-            except ConnectionResetError:
-                return True
-            if not chunk:
-                return True
-            raise AssertionError("unexpected bytes %r" % chunk[:200])
+        chunk = recv_by(self.s, deadline, 4096)
+        if chunk is None:
+            return False
+        assert not chunk, "unexpected bytes %r" % chunk[:200]
+        return True
 
     def close(self):
         self.s.close()
@@ -280,8 +335,9 @@ def build(method, path, headers=(), version="HTTP/1.1", body=b""):
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
-def raw(data, port, timeout=3, host="127.0.0.1"):
-    """Send data on a fresh connection, read until close or timeout."""
+def raw(data, port, timeout=3, host="127.0.0.1", must_close=False):
+    """Send data on a fresh connection, read until close or timeout (with
+    must_close, the server must have closed it by then)."""
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_STREAM)
     s.settimeout(timeout)
@@ -291,14 +347,10 @@ def raw(data, port, timeout=3, host="127.0.0.1"):
     try:
         s.sendall(data)
         while len(out) < (64 << 20):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            s.settimeout(left)
-            try:
-                chunk = s.recv(1 << 16)
-            except (socket.timeout, ConnectionResetError):
-                break
+            chunk = recv_by(s, deadline)
+            assert chunk is not None or not must_close, \
+                "connection still open after %ds; got %r" % (timeout,
+                                                             bytes(out[:300]))
             if not chunk:
                 break
             out += chunk

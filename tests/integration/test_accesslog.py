@@ -1,12 +1,15 @@
 # test_accesslog.py -- the access log: Combined Log Format exactly, one line
 # per request (errors included), lines in the file within a second, all of
-# them after SIGTERM, and whole lines under concurrency (1 and 2 workers).
+# them after SIGTERM, and whole lines under concurrency (1 and 2 workers);
+# on a pipe (or a terminal) each line at once, in order.
 #
 # Run alone: MINIHTTPD=/abs/path/minihttpd python3 tests/integration/test_accesslog.py
 
 import datetime
 import os
 import re
+import select
+import subprocess
 import sys
 import threading
 import time
@@ -167,6 +170,55 @@ def test_2000_requests_2_workers_whole_lines_after_stop():
         lines = data.split("\n")[:-1]
         assert len(lines) == 2000, len(lines)
         check_all_lines(lines, 40, 50)
+
+
+def read_pipe_until(fd, mark, data, timeout):
+    """Read the non-blocking fd onto data until mark is in it or timeout
+    passes; returns (data, found)."""
+    deadline = time.monotonic() + timeout
+    while mark not in data:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return data, False
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return data, False
+            data += chunk
+    return data, True
+
+
+def test_pipe_gets_each_line_at_once():
+    """access_log = - on a pipe (or a terminal): each line is written when
+    its request is logged, so sequential requests show up at once and in
+    order.  (Each worker's buffer went out once a second: 20 requests
+    between two workers came out late and out of order.)"""
+    s = Server(start=False, server={"workers": 2}, log={"access_log": "-"})
+    with s:
+        s.write("hello.txt", b"hi\n")
+        s.write_config()
+        s._err = open(s.stderr_path, "wb")
+        s.proc = subprocess.Popen([binary(), "-c", s.conf],
+                                  stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=s._err)
+        try:
+            s.wait_ready()
+            fd = s.proc.stdout.fileno()
+            os.set_blocking(fd, False)
+            data = b""
+            for i in range(20):
+                r = get(s.port, "/hello.txt?n=%d" % i)
+                assert r.status == 200, r
+                data, found = read_pipe_until(fd, b"?n=%d " % i, data, 0.5)
+                assert found, "line %d not on the pipe 0.5 s after its " \
+                    "response: %r" % (i, data[-300:])
+            s.stop()
+            data += s.proc.stdout.read()
+        finally:
+            s.proc.stdout.close()
+        targets = [parse(l)["target"] for l in data.decode().splitlines()]
+        assert targets == ["/hello.txt?n=%d" % i for i in range(20)], targets
 
 
 if __name__ == "__main__":

@@ -67,6 +67,17 @@ BAD = [
     ("access_log not openable",
      edit("access_log = {dir}/access.log",
           ">access_log = {dir}/no/such/dir/access.log")),
+    # booleans are on or off (any case), nothing else
+    ("autoindex yes", edit("workers = 1\n", "workers = 1\n>autoindex = yes\n")),
+    ("autoindex true", edit("workers = 1\n", "workers = 1\n>autoindex = true\n")),
+    ("hide_dotfiles 0", edit("workers = 1\n",
+                             "workers = 1\n>hide_dotfiles = 0\n")),
+    # index names are separated by spaces; a comma is not a separator
+    ("index with a comma", edit("workers = 1\n",
+                                "workers = 1\n>index = index.html, index.htm\n")),
+    # a header the server sends itself would go out twice
+    ("[headers] X-Content-Type-Options",
+     GOOD + "[headers]\n>X-Content-Type-Options = nosniff\n"),
 ]
 
 
@@ -530,6 +541,303 @@ def test_control_bytes_escaped_at_startup_and_reload():
         assert 'cache_control = "%s": must be printable ASCII' \
             % ESC_RED_BEL_SHOWN in shown, shown
         assert get(s.port, "/").status in (200, 403, 404)
+
+
+# -- booleans and lists --------------------------------------------------------
+
+def test_booleans_on_off_any_case():
+    """A boolean is on or off, in any case; yes, no, true, false, 1 and 0
+    are errors naming the line and what is allowed."""
+    with Tmp() as t:
+        for v in ("on", "On", "ON", "off", "Off", "OFF"):
+            path, _ = t.write_marked(edit("workers = 1\n",
+                                          "workers = 1\nautoindex = %s\n" % v))
+            rc, out, err = mh("-t", "-c", path)
+            no_sanitizer(out, err)
+            assert rc == 0, (v, rc, out, err)
+        for key in ("autoindex", "hide_dotfiles"):
+            for v in ("yes", "no", "true", "false", "1", "0", "Yes"):
+                path, line = t.write_marked(edit(
+                    "workers = 1\n", "workers = 1\n>%s = %s\n" % (key, v)))
+                rc, out, err = mh("-t", "-c", path)
+                want = '%s:%d: %s = "%s": must be on or off' % (path, line, key, v)
+                assert rc == 1 and err.strip() == want, (key, v, rc, out, err)
+
+
+def test_index_comma_is_an_error():
+    """index names are separated by spaces: a comma is an error naming the
+    line, never a file called "index.html,"."""
+    with Tmp() as t:
+        path, line = t.write_marked(edit(
+            "workers = 1\n", "workers = 1\n>index = index.html, index.htm\n"))
+        rc, out, err = mh("-t", "-c", path)
+        want = ('%s:%d: index = "index.html, index.htm": index names are '
+                'separated by spaces, not commas' % (path, line))
+        assert rc == 1 and err.strip() == want, (rc, out, err)
+
+
+# -- [headers] may not add what the server sends -----------------------------
+
+def test_headers_x_content_type_options_refused():
+    """The server sends X-Content-Type-Options itself: [headers] may not add
+    it (it passed -t and went out twice on 200, 304 and 404)."""
+    with Tmp() as t:
+        for name in ("X-Content-Type-Options", "x-content-type-options"):
+            path, line = t.write_marked(GOOD + "[headers]\n>%s = nosniff\n" % name)
+            rc, out, err = mh("-t", "-c", path)
+            no_sanitizer(out, err)
+            want = "%s:%d: %s is set by minihttpd itself" % (path, line, name)
+            assert rc == 1 and err.strip() == want, (rc, out, err)
+    with Server() as s:
+        s.write("hello.txt", b"hi\n")
+        r200 = get(s.port, "/hello.txt")
+        r304 = get(s.port, "/hello.txt", ["If-None-Match: " + r200.h("ETag")])
+        r404 = get(s.port, "/nope")
+        for r, status in ((r200, 200), (r304, 304), (r404, 404)):
+            assert r.status == status, r
+            assert r.count("X-Content-Type-Options") == 1, r.headers
+
+
+def test_headers_refuses_every_header_it_sends():
+    """Every header name the server puts on a response (200, gzip, 206, 416,
+    304, 404, 301, 405, HEAD, HTTP/1.0 keep-alive) is refused in [headers]."""
+    import gzip
+    names = {}
+    with Server(server={"cache_control": "max-age=60"}) as s:
+        body = b"hello, headers\n" * 100
+        s.write("hello.txt", body)
+        s.write("hello.txt.gz", gzip.compress(body))
+        s.write("dir/index.html", b"x\n")
+        r200 = get(s.port, "/hello.txt")
+        rs = [r200,
+              get(s.port, "/hello.txt", ["Accept-Encoding: gzip"]),
+              get(s.port, "/hello.txt", ["Range: bytes=0-3"]),
+              get(s.port, "/hello.txt", ["Range: bytes=999999-"]),
+              get(s.port, "/hello.txt", ["If-None-Match: " + r200.h("ETag")]),
+              get(s.port, "/nope"),
+              get(s.port, "/dir"),
+              get(s.port, "/hello.txt", method="POST"),
+              get(s.port, "/hello.txt", method="HEAD")]
+        with Conn(s.port) as c:
+            rs.append(c.request("GET", "/hello.txt", ["Connection: keep-alive"],
+                                version="HTTP/1.0"))
+        assert [r.status for r in rs] == [200, 200, 206, 416, 304, 404, 301,
+                                          405, 200, 200], rs
+        for r in rs:
+            for k, _ in r.headers:
+                names.setdefault(k.lower(), k)
+    for must in ("date", "server", "x-content-type-options", "content-type",
+                 "content-length", "etag", "last-modified", "accept-ranges",
+                 "vary", "content-encoding", "content-range", "location",
+                 "allow", "cache-control", "connection"):
+        assert must in names, (must, sorted(names))
+    bad = []
+    with Tmp() as t:
+        for name in sorted(names.values()):
+            path, line = t.write_marked(GOOD + "[headers]\n>%s = x\n" % name)
+            rc, out, err = mh("-t", "-c", path)
+            want = "%s:%d: %s is set by minihttpd itself" % (path, line, name)
+            if rc != 1 or not err.startswith(want):
+                bad.append("%s: exit %d, %r" % (name, rc, err.strip()))
+    assert not bad, "\n".join(bad)
+
+
+# -- reloads ---------------------------------------------------------------------
+
+def test_reload_refuses_restart_keys():
+    """A reload that changes a key only a restart can apply (listen, port,
+    workers, user, pid_file, max_connections) is refused and logged, and the
+    running configuration is kept whole (a cache_control changed in the same
+    file is not applied); changing only other keys reloads."""
+    with Server(server={"max_connections": 100}) as s:
+        s.write("hello.txt", b"hi\n")
+        changes = [("max_connections", 200),
+                   ("pid_file", os.path.join(s.dir, "other.pid")),
+                   ("port", free_port()),
+                   ("listen", "127.0.0.2"),
+                   ("workers", 2)]
+        for key, value in changes:
+            saved = dict(s.config["server"])
+            s.config["server"][key] = value
+            s.config["server"]["cache_control"] = "max-age=7"
+            s.write_config()
+            s.config["server"] = saved
+            before = len(s.errlog())
+            s.send_signal(signal.SIGHUP)
+            want = "reload refused: changing %s needs a restart" % key
+            assert wait_until(lambda: want in s.errlog()[before:], 5), \
+                (key, s.errlog()[before:])
+            assert "configuration reloaded" not in s.errlog()[before:], key
+            r = get(s.port, "/hello.txt")
+            assert r.status == 200 and r.h("Cache-Control") is None, \
+                (key, r.headers)
+        s.config["server"]["cache_control"] = "max-age=7"
+        s.write_config()
+        before = len(s.errlog())
+        s.send_signal(signal.SIGHUP)
+        assert wait_until(lambda: "configuration reloaded"
+                          in s.errlog()[before:], 5), s.errlog()[before:]
+        assert wait_until(lambda: get(s.port, "/hello.txt").h("Cache-Control")
+                          == "max-age=7", 3)
+
+
+# -- a newcomer's first minutes ----------------------------------------------------
+
+def test_positional_folder_is_the_docroot():
+    """`minihttpd DIR` serves DIR, as `-r DIR` does (relative to the
+    directory it was started in)."""
+    with Tmp() as t:
+        site = os.path.join(t.dir, "site")
+        write_file(os.path.join(site, "hello.txt"), b"positional\n")
+        conf, _ = t.write_marked(GOOD)
+        for folder in ("site", "./site", site):
+            p = subprocess.run([binary(), "-t", "-c", conf, folder], cwd=t.dir,
+                               capture_output=True, timeout=10,
+                               stdin=subprocess.DEVNULL)
+            assert p.returncode == 0, (folder, p)
+        p = subprocess.run([binary(), "-t", "-c", conf, "nope"], cwd=t.dir,
+                           capture_output=True, timeout=10,
+                           stdin=subprocess.DEVNULL)
+        err = p.stderr.decode()
+        assert p.returncode == 1 and \
+            "command line: docroot: %s/nope: " % t.dir in err, (p.returncode, err)
+    s = Server(start=False)
+    with s:
+        other = os.path.join(s.dir, "other")
+        write_file(os.path.join(other, "which.txt"), b"POSITIONAL\n")
+        s.write("which.txt", b"CONFIG\n")
+        s.args = [other]
+        s.start()
+        r = get(s.port, "/which.txt")
+        assert r.status == 200 and r.body == b"POSITIONAL\n", r
+    rc, out, err = mh("-h")
+    assert rc == 0 and "[DIR]" in out, out
+
+
+def test_positional_folder_errors():
+    """Two folders, or a folder and -r, are an error in one line."""
+    with Tmp() as t:
+        conf, _ = t.write_marked(GOOD)
+        for args, words in (([t.root, t.dir], [t.root, t.dir]),
+                            (["-r", t.root, t.dir], ["-r", t.dir])):
+            for test in (["-t"], []):
+                rc, out, err = mh(*(test + ["-c", conf] + args))
+                no_sanitizer(out, err)
+                lines = err.strip().splitlines()
+                assert rc == 1 and len(lines) == 1, (args, rc, out, err)
+                assert all(w in lines[0] for w in words), (args, lines)
+
+
+def test_startup_error_once_with_error_log_on_stderr():
+    """error_log = - is stderr: a start-up error is printed there once."""
+    s = Server(start=False, log={"error_log": "-"})
+    with s:
+        hold = socket.socket()
+        hold.bind(("127.0.0.1", s.port))
+        hold.listen(1)
+        try:
+            s.start(wait=False)
+            rc = s.wait_exit(10)
+        finally:
+            hold.close()
+        assert rc == 1, rc
+        lines = [l for l in s.stderr().splitlines() if "cannot bind" in l]
+        assert len(lines) == 1, "printed %d times: %r" % (len(lines), s.stderr())
+
+
+def test_start_line_names_the_url():
+    """The start line says where to point a browser: localhost for an
+    address of every interface, brackets around an IPv6 address."""
+    cases = [("127.0.0.1", "http://127.0.0.1:%d/"),
+             ("0.0.0.0", "http://localhost:%d/")]
+    if have_ipv6():
+        cases += [("::1", "http://[::1]:%d/"), ("::", "http://localhost:%d/")]
+    for listen, url in cases:
+        with Server(server={"listen": listen}) as s:
+            want = "serving %s on %s" % (s.root, url % s.port)
+            assert wait_until(lambda: want in s.errlog(), 5), (want, s.errlog())
+
+
+class NofileServer(Server):
+    """A Server whose process starts with RLIMIT_NOFILE = (nofile, nofile)."""
+
+    def __init__(self, nofile, **kw):
+        self.nofile = nofile
+        super().__init__(start=False, **kw)
+
+    def start(self, wait=True):
+        self.write_config(self.text)
+        self._out = open(self.stdout_path, "wb")
+        self._err = open(self.stderr_path, "wb")
+        import resource
+        lim = self.nofile
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (lim, lim))
+        self.proc = subprocess.Popen([binary(), "-c", self.conf] + self.args,
+                                     stdin=subprocess.DEVNULL,
+                                     stdout=self._out, stderr=self._err,
+                                     preexec_fn=limit)
+        if wait:
+            self.wait_ready()
+        return self
+
+
+def test_default_max_connections_no_fd_notice():
+    """With max_connections left at its default, a low open-file limit is
+    no news: the server takes what the limit allows and says nothing.  Set
+    explicitly, the cap it cannot reach is logged."""
+    for explicit in (False, True):
+        server = {"max_connections": 10000} if explicit else {}
+        with NofileServer(256, server=server) as s:
+            s.write("hello.txt", b"hi\n")
+            s.start()
+            assert get(s.port, "/hello.txt").status == 200
+            s.stop()
+            said = [l for l in s.errlog().splitlines() if "open files" in l]
+            assert bool(said) == explicit, (explicit, s.errlog())
+
+
+def test_dev_conf_starts_quietly():
+    """`make run`'s conf/dev.conf starts with nothing but the start line,
+    under the usual open-file limit of 1024."""
+    top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    port = free_port()
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        p = subprocess.Popen([binary(), "-c", "conf/dev.conf", "-p", str(port),
+                              "-l", "127.0.0.1"], cwd=top, stdin=subprocess.DEVNULL,
+                             stdout=out, stderr=err, preexec_fn=limit)
+        try:
+            up = wait_until(lambda: p.poll() is None and _accepts(port), 10)
+            assert up, "dev.conf did not start (exit %r)" % p.poll()
+        finally:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+            rc = p.wait(10)
+        out.seek(0)
+        err.seek(0)
+        text = err.read().decode("utf-8", "replace")
+        no_sanitizer(text)
+        assert rc == 0, (rc, text)
+        lines = [l for l in text.splitlines() if l.strip()]
+        start = [l for l in lines if " serving " in l]
+        assert len(start) == 1 and "http://127.0.0.1:%d/" % port in start[0], \
+            lines
+        noise = [l for l in lines if "open files" in l or "[warn]" in l
+                 or "[error]" in l]
+        assert not noise, lines
+
+
+def _accepts(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        return True
+    except OSError:
+        return False
 
 
 if __name__ == "__main__":

@@ -41,30 +41,7 @@ def setup(s):
 def until_close(port, data, timeout=5):
     """Send data on one connection, read until the server closes it; the
     server must close within timeout."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout)
-    out = bytearray()
-    deadline = time.monotonic() + timeout
-    try:
-        sock.sendall(data)
-        while True:
-            left = deadline - time.monotonic()
-            assert left > 0, "connection still open after %ds; got %r" \
-                % (timeout, bytes(out[:300]))
-            sock.settimeout(left)
-            try:
-                chunk = sock.recv(65536)
-            except ConnectionResetError:
-                break
-            except socket.timeout:
-                chunk = b""
-                assert False, "connection still open after %ds; got %r" \
-                    % (timeout, bytes(out[:300]))
-            if not chunk:
-                break
-            out += chunk
-    finally:
-        sock.close()
-    return bytes(out)
+    return raw(data, port, timeout, must_close=True)
 
 
 def exactly_one_400(data, head=False):
@@ -322,7 +299,7 @@ def test_slash_redirect_stays_on_this_host():
         ]
         bad = []
         for target, want in cases:
-            data = first_bytes(s.port, b"GET " + target + b" HTTP/1.1\r\n"
+            data = until_close(s.port, b"GET " + target + b" HTTP/1.1\r\n"
                                b"Host: x\r\nConnection: close\r\n\r\n")
             r = parse_responses(data)[0]
             loc = r.h("Location")
@@ -335,10 +312,6 @@ def test_slash_redirect_stays_on_this_host():
         if (r.status, r.h("Location")) != (301, "/a%20b%25/"):
             bad.append("/a%%20b%%25 -> %d %r" % (r.status, r.h("Location")))
         assert not bad, "\n".join(bad)
-
-
-def first_bytes(port, data):
-    return until_close(port, data)
 
 
 def test_log_counts_the_body_bytes_that_left():
@@ -377,6 +350,23 @@ def test_log_counts_the_body_bytes_that_left():
         assert r.stdout == b"12"
         lines = wait_for_lines(s.access_log, 2)
         assert LOG_RE.match(lines[-1]).group(3) == "12", lines[-1]
+
+
+def test_header_count_limit():
+    """MH_REQUEST_HEADERS_MAX (100) header lines are served; one more is
+    431 and the connection is closed, since the framing of the lines past
+    the limit was not looked at."""
+    with Server() as s:
+        setup(s)
+        pads = ["X-P%d: v" % i for i in range(99)]  # + Host = 100
+        with Conn(s.port) as c:
+            r = c.request("GET", "/hello.txt", pads)
+            assert r.status == 200 and r.body == HELLO, r
+        data = until_close(s.port, build("GET", "/hello.txt", pads + ["X-Last: v"])
+                           + NEXT)
+        rs = parse_responses(data)
+        assert [r.status for r in rs] == [431], data[:200]
+        assert rs[0].h("Connection") == "close"
 
 
 if __name__ == "__main__":

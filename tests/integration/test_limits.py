@@ -16,9 +16,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import *  # noqa: E402,F401,F403
 
-REQUEST_LINE_MAX = 8192   # src/bounds.h MH_REQUEST_LINE_MAX
-HEADERS_MAX = 8192        # MH_HEADERS_MAX
-BODY_MAX = 1024           # MH_REQUEST_BODY_MAX
+REQUEST_LINE_MAX = bounds()["MH_REQUEST_LINE_MAX"]
+HEADERS_MAX = bounds()["MH_HEADERS_MAX"]
+BODY_MAX = bounds()["MH_REQUEST_BODY_MAX"]
+BODY_HARD_MAX = bounds()["MH_REQUEST_BODY_HARD_MAX"]
 HELLO = b"hello, limits\n"
 
 
@@ -184,11 +185,13 @@ def test_body_on_get_limit():
 
 
 def test_body_over_hard_max_413_logged():
-    """Bodies past what evhttp buffers (64 KiB) are refused by evhttp
-    itself; the client still gets 413 and a close, the log its line."""
+    """Bodies past what evhttp buffers (MH_REQUEST_BODY_HARD_MAX) are
+    refused by evhttp itself; the client still gets 413 and a close, the log
+    its line."""
     with Server() as s:
         s.write("hello.txt", HELLO)
-        for cl, sent in ((70000, 70000), (1 << 20, 2000), (10 ** 12, 10)):
+        over = BODY_HARD_MAX + 1
+        for cl, sent in ((over, over), (1 << 20, 2000), (10 ** 12, 10)):
             req = (b"GET /hello.txt?cl=%d HTTP/1.1\r\nHost: localhost\r\n"
                    b"Content-Length: %d\r\n\r\n" % (cl, cl)) + b"b" * sent
             data = raw(req, s.port, timeout=4)

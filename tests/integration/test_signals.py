@@ -132,5 +132,44 @@ def test_sigusr1_reopens_access_log():
             assert CLF_RE.match(l), l
 
 
+def test_daemon_reload_keeps_relative_paths():
+    """With -d the server changes to /; relative paths in the config stay
+    resolved against the directory it was started in, so a reload of an
+    unchanged config is not refused ("changing pid_file needs a restart")
+    and does not look for the docroot under /."""
+    d = tempfile.mkdtemp(prefix="minihttpd-test-")
+    port = free_port()
+    write_file(os.path.join(d, "www", "index.html"), b"hello\n")
+    conf = os.path.join(d, "m.conf")
+    text = ("[server]\nlisten = 127.0.0.1\nport = %d\ndocroot = www\n"
+            "pid_file = m.pid\nworkers = 1\n[log]\naccess_log = a.log\n"
+            "error_log = e.log\n[mime]\ntypes_file = /etc/mime.types\n"
+            "[headers]\nX-V = %%d\n" % port)
+    write_file(conf, text % 1)
+    p = subprocess.run([binary(), "-d", "-c", "m.conf"], cwd=d, timeout=10,
+                       capture_output=True)
+    assert p.returncode == 0, p.stderr
+    pidf = os.path.join(d, "m.pid")
+    assert wait_until(lambda: os.path.exists(pidf), 5), "no pid file"
+    pid = int(read_file(pidf))
+    try:
+        def version():
+            try:
+                return get(port, "/").h("X-V")
+            except OSError:
+                return None
+        assert wait_until(lambda: version() == "1", 5)
+        write_file(conf, text % 2)
+        os.kill(pid, signal.SIGHUP)
+        assert wait_until(lambda: version() == "2", 5), \
+            "reload not applied: %s" % read_file(os.path.join(d, "e.log"))
+        assert "refused" not in read_file(os.path.join(d, "e.log"))
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        wait_until(lambda: not os.path.exists("/proc/%d" % pid), 10)
+    assert not os.path.exists("/proc/%d" % pid), "daemon did not stop"
+    shutil.rmtree(d)
+
+
 if __name__ == "__main__":
     run(globals())

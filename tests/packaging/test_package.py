@@ -4,7 +4,9 @@
   python3 tests/packaging/test_package.py SOURCE_DIR
 
 Builds build/minihttpd_VERSION_ARCH.deb with `make package`, lints it,
-installs it with apt-get, checks every installed path and the conffiles,
+checks its hardening (every compile and link line of the build log with
+blhc, the binary's PIE, RELRO, bind now, stack protector and fortify with
+readelf), installs it with apt-get, checks every installed path and the conffiles,
 then drives the init script: start, a port change and restart, reload,
 a broken config that reload and restart refuse while the old server keeps
 serving, logrotate under load (no access-log line lost), status, a
@@ -233,6 +235,52 @@ def step_lintian():
     assert not bad and p.returncode == 0, "lintian errors or warnings:\n" + "\n".join(bad)
 
 
+# What dpkg-buildflags' hardening=+all (packaging/debian/rules) must give the
+# binary on Debian 12: name -> how to see it in `readelf` output.
+HARDENING = [
+    ("Position Independent Executable", "the ELF type is DYN and FLAGS_1 says PIE",
+     lambda e: "DYN (" in e["h"] and re.search(r"FLAGS_1\).*\bPIE\b", e["d"])),
+    ("Read-only relocations", "a GNU_RELRO segment",
+     lambda e: re.search(r"^\s*GNU_RELRO\s", e["l"], re.M)),
+    ("Immediate binding", "BIND_NOW in FLAGS or NOW in FLAGS_1",
+     lambda e: re.search(r"\(FLAGS\).*\bBIND_NOW\b|\(FLAGS_1\).*\bNOW\b", e["d"])),
+    ("Stack protected", "imports __stack_chk_fail",
+     lambda e: re.search(r"\b__stack_chk_fail\b", e["s"])),
+    ("Fortify Source functions", "imports glibc's __*_chk functions",
+     lambda e: re.search(r"\b__\w+_chk\b", e["s"].replace("__stack_chk_fail", ""))),
+]
+
+
+def step_hardening():
+    # 1. every compiler and linker line of the package build had the flags
+    # (blhc --all: bindnow too; --debian: PIE is gcc's default, no flag)
+    log = os.path.join(SRC, "build", "pkg", "build.log")
+    assert os.path.isfile(log), "no build log %s" % log
+    assert sh(["sh", "-c", "command -v blhc"], check=False).returncode == 0, \
+        "blhc is not installed (make test installs it as root: PKG_DEPS)"
+    p = sh(["blhc", "--all", "--debian", "--line-numbers", log], check=False)
+    out = (p.stdout + p.stderr).strip().splitlines()
+    print("$ blhc --all --debian build/pkg/build.log -> %d" % p.returncode)
+    print("\n".join(l[:300] for l in out[:20]) if out else "(no flag missing)")
+    if len(out) > 20:
+        print("... %d more lines" % (len(out) - 20))
+    assert p.returncode == 0, "blhc: hardening flags missing from the build log"
+    # 2. the binary in the .deb shows them
+    with tempfile.TemporaryDirectory(prefix="minihttpd-deb-") as d:
+        sh(["dpkg-deb", "-x", S.deb, d])
+        exe = os.path.join(d, "usr", "sbin", "minihttpd")
+        elf = {k: sh(["readelf", "-W", opt, exe]).stdout
+               for k, opt in (("h", "-h"), ("d", "-d"), ("l", "-l"), ("s", "--dyn-syms"))}
+    missing = []
+    print("/usr/sbin/minihttpd:")
+    for name, what, ok in HARDENING:
+        good = bool(ok(elf))
+        print(" %s: %s (%s)" % (name, "yes" if good else "NO", what))
+        if not good:
+            missing.append(name)
+    assert not missing, "the binary lacks: " + ", ".join(missing)
+
+
 def step_install():
     with open(MARKER, "w") as f:
         f.write("minihttpd installed by tests/packaging/test_package.py\n")
@@ -444,7 +492,7 @@ def step_purge():
     S.installed = False
 
 
-STEPS = [step_preconditions, step_build, step_lintian, step_install,
+STEPS = [step_preconditions, step_build, step_lintian, step_hardening, step_install,
          step_installed_paths, step_start, step_restart_new_port,
          step_reload_keeps_pid, step_bad_config_refused, step_logrotate_under_load,
          step_status, step_reinstall_keeps_conffile, step_stop, step_purge]

@@ -3,8 +3,11 @@
  * and config files written by the tests.  Covers built-in defaults, every
  * key, command-line overrides winning over the file, every error with its
  * exact "FILE:LINE: ..." text, config_check_user and config_mime_lookup, a
- * log that is a FIFO (never a blocking open), and text from the file
- * escaped in messages (control bytes, invalid UTF-8, the cut of a long one). */
+ * log that is a FIFO (never a blocking open), text from the file escaped in
+ * messages (control bytes, invalid UTF-8, the cut of a long one), the keys a
+ * reload cannot change (config_restart_key), the headers [headers] may not
+ * add (headers.h), and that every key of the table is documented in
+ * minihttpd.conf(5), conf/minihttpd.conf and tests/fuzz/config.dict. */
 #define _GNU_SOURCE /* nftw with FTW_DEPTH | FTW_PHYS */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "headers.h"
 
 static char dir[64];      /* the fixture root */
 static char docroot[128]; /* DIR/www */
@@ -42,7 +46,7 @@ static void write_file(const char *path, const char *text)
 static int setup(void **state)
 {
     (void)state;
-    strcpy(dir, "/tmp/mh-test-config-XXXXXX");
+    snprintf(dir, sizeof(dir), "%s", "/tmp/mh-test-config-XXXXXX");
     if (!mkdtemp(dir))
         return -1;
     snprintf(docroot, sizeof(docroot), "%s/www", dir);
@@ -237,6 +241,19 @@ static void test_values(void **state)
         {"server", "autoindex", "off", 1},
         {"server", "autoindex", "on", 1},
         {"server", "autoindex", "maybe", 0},
+        {"server", "autoindex", "On", 1},
+        {"server", "autoindex", "OFF", 1},
+        {"server", "autoindex", "oFf", 1},
+        {"server", "autoindex", "yes", 0},
+        {"server", "autoindex", "no", 0},
+        {"server", "autoindex", "true", 0},
+        {"server", "autoindex", "false", 0},
+        {"server", "autoindex", "1", 0},
+        {"server", "autoindex", "0", 0},
+        {"server", "autoindex", "", 0},
+        {"server", "hide_dotfiles", "ON", 1},
+        {"server", "hide_dotfiles", "yes", 0},
+        {"server", "hide_dotfiles", "0", 0},
         {"server", "listen", "::", 1},
         {"server", "listen", "127.0.0.1", 1},
         {"server", "listen", "fe80::1", 1},
@@ -255,6 +272,9 @@ static void test_values(void **state)
         {"server", "index", "../x.html", 0},
         {"server", "index", "..", 0},
         {"server", "index", "", 0},
+        {"server", "index", "index.html, index.htm", 0},
+        {"server", "index", "index.html,index.htm", 0},
+        {"server", "index", "a,", 0},
         {"log", "access_log", "off", 1},
         {"log", "access_log", "-", 1},
         {"log", "error_log", "-", 1},
@@ -315,6 +335,20 @@ static void test_errors(void **state)
          "2: workers = \"257\": must be auto or a number of workers from 1 to 256"},
         {"[server]\nautoindex = maybe\n",
          "2: autoindex = \"maybe\": must be on or off"},
+        {"[server]\nautoindex = yes\n", "2: autoindex = \"yes\": must be on or off"},
+        {"[server]\n\nhide_dotfiles = true\n",
+         "3: hide_dotfiles = \"true\": must be on or off"},
+        {"[server]\nindex = index.html, index.htm\n",
+         "2: index = \"index.html, index.htm\": index names are separated by spaces, "
+         "not commas"},
+        {"[server]\nkeepalive_timeout = 0\n",
+         "2: keepalive_timeout = \"0\": must be a whole number from 1 to 86400"},
+        {"[server]\nmax_connections = 1000001\n",
+         "2: max_connections = \"1000001\": must be a whole number from 1 to 1000000"},
+        {"[headers]\nX-Content-Type-Options = nosniff\n",
+         "2: X-Content-Type-Options is set by minihttpd itself"},
+        {"[headers]\ncache-control = no-store\n",
+         "2: cache-control is set by minihttpd itself; use cache_control in [server]"},
         {"[server]\nlisten = not an address\n",
          "2: listen = \"not an address\": must be an IPv4 or IPv6 address, like "
          "0.0.0.0 or ::"},
@@ -339,7 +373,7 @@ static void test_errors(void **state)
     }
 }
 
-/* interface.md: an unknown section is an error naming FILE:LINE, never
+/* minihttpd.conf(5): an unknown section is an error naming FILE:LINE, never
  * silently ignored; the line is that of the [section] header. */
 static void test_unknown_section(void **state)
 {
@@ -742,6 +776,287 @@ static void test_message_cut_keeps_utf8(void **state)
     }
 }
 
+/* Every header the server sets itself (headers.h) is refused in [headers],
+ * in any case: it would go out twice.  Others are added. */
+static void test_server_set_headers_refused(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    for (const char *const *h = headers_server_set; *h; h++, n++) {
+        char text[256], want[MH_ERROR_MAX];
+        for (int lower = 0; lower < 2; lower++) {
+            char name[64];
+            snprintf(name, sizeof(name), "%s", *h);
+            for (char *p = name; lower && *p; p++)
+                *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+            snprintf(text, sizeof(text), "[headers]\n%s = x\n", name);
+            struct mh_config *c = load_r(text);
+            if (c)
+                print_error("[headers] %s accepted\n", name);
+            config_free(c);
+            assert_null(c);
+            snprintf(want, sizeof(want), "%s:2: %s is set by minihttpd itself", conf,
+                     name);
+            assert_memory_equal(err.msg, want, strlen(want));
+            assert_true(headers_server_sets(name));
+        }
+    }
+    assert_true(n >= 17); /* Date, Server, X-Content-Type-Options, the rest */
+    assert_true(headers_server_sets("X-Content-Type-Options"));
+    assert_false(headers_server_sets("X-Frame-Options"));
+    assert_false(headers_server_sets("Content"));
+    struct mh_config *c = load_r("[headers]\nX-Frame-Options = DENY\n"
+                                 "Strict-Transport-Security = max-age=60\n");
+    if (!c)
+        print_error("%s\n", err.msg);
+    assert_non_null(c);
+    assert_int_equal(c->n_headers, 2);
+    config_free(c);
+}
+
+/* config_restart_key() names the first restart-only key (the table's
+ * column) that differs between two configs: listen, port, workers, user,
+ * pid_file, max_connections; every other key reloads. */
+static void test_restart_keys(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *key, *line; /* a [server] line changing the key */
+    } cases[] = {
+        {"listen", "listen = 127.0.0.1"},
+        {"port", "port = 9091"},
+        {"workers", "workers = 3"},
+        {"user", "user = root"},
+        {"pid_file", "pid_file = /tmp/other.pid"},
+        {"max_connections", "max_connections = 77"},
+        {NULL, "keepalive_timeout = 3"},
+        {NULL, "request_timeout = 4"},
+        {NULL, "send_timeout = 5"},
+        {NULL, "index = a.html b.html"},
+        {NULL, "autoindex = on"},
+        {NULL, "hide_dotfiles = off"},
+        {NULL, "cache_control = max-age=1"},
+    };
+    struct mh_config *a = load_r("");
+    assert_non_null(a);
+    assert_null(config_restart_key(a, a));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[256];
+        snprintf(text, sizeof(text), "[server]\n%s\n", cases[i].line);
+        struct mh_config *b = load_r(text);
+        if (!b)
+            print_error("%s: %s\n", cases[i].line, err.msg);
+        assert_non_null(b);
+        const char *got = config_restart_key(a, b);
+        if (cases[i].key) {
+            assert_non_null(got);
+            assert_string_equal(got, cases[i].key);
+            assert_string_equal(config_restart_key(b, a), cases[i].key);
+        } else {
+            if (got)
+                print_error("%s: refused for %s\n", cases[i].line, got);
+            assert_null(got);
+        }
+        config_free(b);
+    }
+    /* the same value set explicitly is no change; a [log] or [mime] key
+     * reloads */
+    char text[512];
+    snprintf(text, sizeof(text),
+             "[server]\nport = 8080\nmax_connections = 10000\n[log]\n"
+             "access_log = %s/a.log\n[mime]\ndefault_type = text/plain\n",
+             logs);
+    struct mh_config *b = load_r(text);
+    assert_non_null(b);
+    assert_null(config_restart_key(a, b));
+    config_free(b);
+    config_free(a);
+
+    /* the table's column, as documented */
+    size_t restart = 0;
+    for (size_t i = 0; i < config_key_count(); i++) {
+        struct mh_key_info k = config_key_at(i);
+        bool listed = false;
+        for (size_t j = 0; j < sizeof(cases) / sizeof(cases[0]); j++)
+            listed |= cases[j].key && !strcmp(cases[j].key, k.key);
+        if (k.restart != listed)
+            print_error("%s: restart-only %d, expected %d\n", k.key, k.restart, listed);
+        assert_int_equal(k.restart, listed);
+        restart += k.restart;
+    }
+    assert_int_equal(restart, 6);
+}
+
+/* --- the documentation and the shipped files name every key --- */
+
+/* The source tree: $MH_SOURCE_DIR, else where this file was compiled from
+ * (CMake passes the compiler its absolute path). */
+static void source_path(char *out, size_t cap, const char *rel)
+{
+    const char *top = getenv("MH_SOURCE_DIR");
+    static const char self[] = "tests/unit/test_config.c";
+    size_t n = strlen(__FILE__);
+    if (top)
+        snprintf(out, cap, "%s/%s", top, rel);
+    else if (n > sizeof(self) - 1 && !strcmp(&__FILE__[n - (sizeof(self) - 1)], self))
+        snprintf(out, cap, "%.*s%s", (int)(n - (sizeof(self) - 1)), __FILE__, rel);
+    else
+        snprintf(out, cap, "%s", rel); /* run from the top of the tree */
+}
+
+/* bytes: the most of a documentation file read (each is far smaller). */
+#define DOC_MAX (256 * 1024)
+
+/* The whole of a file of the source tree, in one of four static buffers. */
+static const char *slurp(const char *rel)
+{
+    static char bufs[4][DOC_MAX + 1];
+    static unsigned next;
+    char path[MH_FS_PATH_MAX];
+    source_path(path, sizeof(path), rel);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        print_error("cannot open %s (set MH_SOURCE_DIR to the source tree)\n", path);
+    assert_non_null(f);
+    char *text = bufs[next++ % 4];
+    size_t n = fread(text, 1, DOC_MAX + 1, f);
+    fclose(f);
+    assert_true(n <= DOC_MAX); /* all of it */
+    text[n] = '\0';
+    return text;
+}
+
+/* [b, e): the text of a man page from `start` to the next line that starts
+ * with one of the macros in `ends` (".SH", ".TP"...), or NULL. */
+static const char *man_part(const char *page, const char *start,
+                            const char *const *ends, const char **e)
+{
+    const char *b = strstr(page, start);
+    if (!b)
+        return NULL;
+    *e = b + strlen(b);
+    for (const char *const *m = ends; *m; m++) {
+        const char *x = strstr(b + strlen(start), *m);
+        if (x && x < *e)
+            *e = x;
+    }
+    return b;
+}
+
+/* Whether [b, e) holds word, not as part of a longer name. */
+static bool has_word(const char *b, const char *e, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = b; p + n <= e; p++) {
+        if (memcmp(p, word, n))
+            continue;
+        bool before = p > b && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z'));
+        bool after = p + n < e && (p[n] == '_' || (p[n] >= 'a' && p[n] <= 'z'));
+        if (!before && !after)
+            return true;
+    }
+    return false;
+}
+
+static bool has_text(const char *b, const char *e, const char *text)
+{
+    size_t n = strlen(text);
+    for (const char *p = b; p + n <= e; p++)
+        if (!memcmp(p, text, n))
+            return true;
+    return false;
+}
+
+/* A line of the shipped config that sets `key`, commented out or not. */
+static bool conf_sets(const char *text, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+        while (*l == ';' || *l == '#' || *l == ' ' || *l == '\t')
+            l++;
+        if (strncmp(l, key, n))
+            continue;
+        const char *p = l + n;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '=' || (key[0] == '[' && n > 0))
+            return true;
+    }
+    return false;
+}
+
+static void test_keys_documented(void **state)
+{
+    (void)state;
+    const char *man = slurp("docs/minihttpd.conf.5");
+    const char *man8 = slurp("docs/minihttpd.8");
+    const char *shipped = slurp("conf/minihttpd.conf");
+    const char *dict = slurp("tests/fuzz/config.dict");
+    static const char *const entry_end[] = {"\n.TP", "\n.PP", "\n.SH", NULL};
+    static const char *const section_end[] = {"\n.SH", NULL};
+    static const char *const item_end[] = {"\n.TP", "\n.SH", NULL};
+    const char *b, *e;
+    char want[256];
+    size_t bad = 0;
+
+    for (size_t i = 0; config_section_at(i); i++) {
+        const char *s = config_section_at(i);
+        snprintf(want, sizeof(want), ".SH \"SECTION [%s]\"", s);
+        if (!strstr(man, want))
+            bad++, print_error("minihttpd.conf(5) lacks %s\n", want);
+        snprintf(want, sizeof(want), "[%s]", s);
+        if (!conf_sets(shipped, want))
+            bad++, print_error("conf/minihttpd.conf lacks %s\n", want);
+        snprintf(want, sizeof(want), "\n\"[%s]\"\n", s);
+        if (!strstr(dict, want))
+            bad++, print_error("config.dict lacks \"[%s]\"\n", s);
+    }
+    /* the keys a reload cannot change, as minihttpd.conf(5) and minihttpd(8)
+     * list them */
+    const char *rb, *re, *sb, *se;
+    rb = man_part(man, "\n.SH RELOAD\n", section_end, &re);
+    sb = man_part(man8, "\n.B SIGHUP\n", item_end, &se);
+    if (!rb)
+        bad++, print_error("minihttpd.conf(5) has no RELOAD section\n");
+    if (!sb)
+        bad++, print_error("minihttpd(8) has no SIGHUP entry\n");
+    for (size_t i = 0; i < config_key_count(); i++) {
+        struct mh_key_info k = config_key_at(i);
+        snprintf(want, sizeof(want), ".SH \"SECTION [%s]\"", k.section);
+        const char *sec = man_part(man, want, section_end, &e);
+        snprintf(want, sizeof(want), "\n.TP\n.B %s\n", k.key);
+        b = sec ? strstr(sec, want) : NULL;
+        if (!b || b > e) {
+            bad++, print_error("minihttpd.conf(5) [%s] has no entry for %s\n",
+                               k.section, k.key);
+        } else {
+            man_part(b, want, entry_end, &e);
+            bool says = has_text(b, e, "needs a restart");
+            if (says != k.restart)
+                bad++, print_error("minihttpd.conf(5) %s: says %s a restart\n", k.key,
+                                   says ? "it needs" : "nothing about");
+        }
+        if (rb && has_word(rb, re, k.key) != k.restart)
+            bad++, print_error("minihttpd.conf(5) RELOAD: %s %s\n", k.key,
+                               k.restart ? "missing" : "listed");
+        if (sb && has_word(sb, se, k.key) != k.restart)
+            bad++, print_error("minihttpd(8) SIGHUP: %s %s\n", k.key,
+                               k.restart ? "missing" : "listed");
+        if (!conf_sets(shipped, k.key))
+            bad++, print_error("conf/minihttpd.conf does not set %s\n", k.key);
+        snprintf(want, sizeof(want), "\n\"%s\"\n", k.key);
+        if (!strstr(dict, want))
+            bad++, print_error("config.dict lacks \"%s\"\n", k.key);
+    }
+    /* the headers [headers] may not set, as minihttpd.conf(5) lists them */
+    b = man_part(man, ".SH \"SECTION [headers]\"", section_end, &e);
+    for (const char *const *h = headers_server_set; b && *h; h++)
+        if (!has_word(b, e, *h))
+            bad++, print_error("minihttpd.conf(5) [headers] does not list %s\n", *h);
+    assert_non_null(b);
+    assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -761,6 +1076,9 @@ int main(void)
         cmocka_unit_test(test_log_fifo),
         cmocka_unit_test(test_messages_escaped),
         cmocka_unit_test(test_message_cut_keeps_utf8),
+        cmocka_unit_test(test_server_set_headers_refused),
+        cmocka_unit_test(test_restart_keys),
+        cmocka_unit_test(test_keys_documented),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

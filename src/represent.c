@@ -1,0 +1,92 @@
+/* represent.c - conditionals, ranges and encodings for one file.
+ *
+ * Owns: the choice between a file and its precompressed siblings, 304,
+ * 206 and 416, and the headers that describe the representation sent.
+ * Pure: what the file system says comes in as struct file_facts (tests
+ * give made-up ones); parsing is precond.c's, range.c's and encoding.c's. */
+#include "represent.h"
+
+#include <string.h>
+
+#include "buf.h"
+#include "encoding.h"
+#include "precond.h"
+#include "range.h"
+#include "status.h"
+
+static size_t choose(const struct request *rq, const struct file_facts *f)
+{
+    if (f->n_rep < 2)
+        return 0;
+    const char *ae = route_header(rq, "Accept-Encoding");
+    unsigned accepted = ae ? accept_encoding_parse(ae, strlen(ae)) : 0;
+    for (size_t i = 1; i < f->n_rep; i++)
+        if (accepted & f->rep[i].enc)
+            return i;
+    return 0;
+}
+
+/* The headers of the representation, on a 200, 206 and 304 alike. */
+static void rep_headers(struct reply *rp, const struct file_facts *f,
+                        const struct rep_facts *r)
+{
+    if (f->n_rep > 1)
+        reply_header(rp, "Vary", "Accept-Encoding");
+    if (r->coding)
+        reply_header(rp, "Content-Encoding", r->coding);
+    reply_header(rp, "ETag", r->etag);
+    if (r->lastmod[0])
+        reply_header(rp, "Last-Modified", r->lastmod);
+    if (f->cache_control[0])
+        reply_header(rp, "Cache-Control", f->cache_control);
+    reply_header(rp, "Accept-Ranges", "bytes");
+}
+
+size_t represent(const struct request *rq, const struct file_facts *f, struct reply *rp)
+{
+    size_t i = choose(rq, f);
+    const struct rep_facts *r = &f->rep[i];
+    if (precond_evaluate(route_header(rq, "If-None-Match"),
+                         route_header(rq, "If-Modified-Since"), r->etag,
+                         r->mtime) == PRECOND_NOT_MODIFIED) {
+        rep_headers(rp, f, r);
+        reply_status(rp, HTTP_STATUS_NOT_MODIFIED);
+        return i;
+    }
+    uint64_t first = 0, last = r->size ? r->size - 1 : 0;
+    enum range_result rr = RANGE_FULL;
+    const char *range = route_header(rq, "Range");
+    if (range && rq->method != METHOD_HEAD &&
+        precond_if_range(route_header(rq, "If-Range"), r->etag, r->mtime))
+        rr = range_parse(range, strlen(range), r->size, &first, &last);
+    char cr[64];
+    struct buf b;
+    buf_init(&b, cr, sizeof(cr));
+    if (rr == RANGE_UNSATISFIABLE) { /* an error page, not the file */
+        if (f->n_rep > 1)
+            reply_header(rp, "Vary", "Accept-Encoding");
+        reply_header(rp, "Accept-Ranges", "bytes");
+        buf_puts(&b, "bytes */");
+        buf_putu(&b, r->size, 1);
+        reply_header(rp, "Content-Range", cr);
+        reply_status(rp, HTTP_STATUS_RANGE);
+        return i;
+    }
+    rep_headers(rp, f, r);
+    rp->status = HTTP_STATUS_OK;
+    rp->offset = 0;
+    rp->len = r->size;
+    if (rr == RANGE_PARTIAL) {
+        buf_puts(&b, "bytes ");
+        buf_putu(&b, first, 1);
+        buf_putc(&b, '-');
+        buf_putu(&b, last, 1);
+        buf_putc(&b, '/');
+        buf_putu(&b, r->size, 1);
+        reply_header(rp, "Content-Range", cr);
+        rp->status = HTTP_STATUS_PARTIAL;
+        rp->offset = first;
+        rp->len = last - first + 1;
+    }
+    return i;
+}

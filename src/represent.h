@@ -1,0 +1,40 @@
+/* represent.h - which representation of a file a request gets, and how. */
+#ifndef MH_REPRESENT_H
+#define MH_REPRESENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "reply.h"
+#include "route.h"
+
+/* One representation: the file itself, or a precompressed sibling. */
+struct rep_facts {
+    uint64_t size;
+    time_t mtime;
+    const char *etag;
+    const char *lastmod; /* "": none */
+    const char *coding;  /* NULL: the file itself; "br", "gzip" for a sibling */
+    unsigned enc;        /* a sibling's ENC_* bit (encoding.h) */
+};
+
+/* What the file system says of a file, as the cache found it. */
+struct file_facts {
+    struct rep_facts rep[3]; /* [0] the file; then fresh siblings, preferred first */
+    size_t n_rep;
+    const char *cache_control; /* "": none */
+};
+
+/* Decide the response to rq for a regular file: the representation (its
+ * index in f->rep is returned: a sibling the client accepts, else the
+ * file), then 304 (If-None-Match, If-Modified-Since), 416 (Content-Range:
+ * bytes * / size; the error page follows), 206 (one range) or 200, with
+ * Vary (when the file has siblings), Content-Encoding, the validators,
+ * Cache-Control, Accept-Ranges and Content-Range added to rp.  On 200 and
+ * 206 rp->offset and rp->len say which bytes to send; Content-Type and the
+ * body itself are the caller's to add. */
+size_t represent(const struct request *rq, const struct file_facts *f,
+                 struct reply *rp);
+
+#endif

@@ -1,0 +1,152 @@
+/* test_body.c - body.c: a cached file's bytes as responses queue them.  A
+ * small file is a snapshot in memory (at MH_SMALL_FILE_MAX and one byte
+ * over it, where it becomes a file segment); a range of either comes out of
+ * an evbuffer byte for byte; the bytes stay valid while a buffer holds them
+ * after the cache let go; an empty file has no body. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "body.h"
+#include "bounds.h"
+
+static char dir[] = "/tmp/test_body.XXXXXX";
+
+/* A file of n bytes (byte i is 'a' + i % 26), open; *st its fstat. */
+static int make_file(const char *name, size_t n, struct stat *st, char **bytes)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    char *b = malloc(n + 1);
+    assert_non_null(b);
+    for (size_t i = 0; i < n; i++)
+        b[i] = (char)('a' + i % 26);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, n, f), n);
+    fclose(f);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(fstat(fd, st), 0);
+    *bytes = b;
+    return fd;
+}
+
+/* Queue [off, off + len) of the body and compare what comes out. */
+static void check_range(struct body *b, const char *bytes, uint64_t off, uint64_t len)
+{
+    struct evbuffer *out = evbuffer_new();
+    assert_non_null(out);
+    assert_int_equal(body_add(out, b, off, len), 0);
+    assert_int_equal(evbuffer_get_length(out), len);
+    char *got = malloc(len + 1);
+    assert_int_equal(evbuffer_remove(out, got, len), (int)len);
+    assert_memory_equal(got, bytes + off, len);
+    free(got);
+    evbuffer_free(out);
+}
+
+static void at_size(size_t n, int want_snapshot)
+{
+    struct stat st;
+    char *bytes;
+    int snap = -1;
+    int fd = make_file("f", n, &st, &bytes);
+    struct body *b = body_wrap(fd, &st, &snap);
+    assert_non_null(b);
+    assert_int_equal(snap, want_snapshot);
+    check_range(b, bytes, 0, n);
+    check_range(b, bytes, 1, n - 2);
+    check_range(b, bytes, n - 1, 1);
+    /* a buffer keeps the bytes after the cache's reference is gone */
+    struct evbuffer *out = evbuffer_new();
+    assert_int_equal(body_add(out, b, 0, n), 0);
+    body_unwrap(b);
+    char *got = malloc(n);
+    assert_int_equal(evbuffer_remove(out, got, n), (int)n);
+    assert_memory_equal(got, bytes, n);
+    free(got);
+    evbuffer_free(out);
+    free(bytes);
+}
+
+static void test_small_is_a_snapshot(void **state)
+{
+    (void)state;
+    at_size(2, 1);
+    at_size(MH_SMALL_FILE_MAX, 1);
+}
+
+static void test_large_is_a_segment(void **state)
+{
+    (void)state;
+    at_size(MH_SMALL_FILE_MAX + 1, 0);
+    at_size(1 << 20, 0);
+}
+
+static void test_empty_has_no_body(void **state)
+{
+    struct stat st;
+    char *bytes;
+    int snap = -1;
+    (void)state;
+    int fd = make_file("empty", 0, &st, &bytes);
+    assert_null(body_wrap(fd, &st, &snap));
+    assert_int_equal(snap, 0);
+    close(fd); /* not taken */
+    free(bytes);
+}
+
+static void test_refs(void **state)
+{
+    struct stat st;
+    char *bytes;
+    int snap;
+    (void)state;
+    int fd = make_file("r", 100, &st, &bytes);
+    struct body *b = body_wrap(fd, &st, &snap);
+    assert_ptr_equal(body_ref(b), b);
+    body_unwrap(b); /* the cache's */
+    check_range(b, bytes, 0, 100);
+    body_unref(b); /* the last: closes fd */
+    assert_int_equal(fcntl(fd, F_GETFD), -1);
+    body_unref(NULL);
+    free(bytes);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    char cmd[64];
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_small_is_a_snapshot),
+        cmocka_unit_test(test_large_is_a_segment),
+        cmocka_unit_test(test_empty_has_no_body),
+        cmocka_unit_test(test_refs),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
