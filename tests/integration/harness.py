@@ -600,6 +600,32 @@ class Server:
 # Test runner (cmocka-style output)
 # ---------------------------------------------------------------------------
 
+
+class LimitedServer(Server):
+    """A Server whose process starts with RLIMIT_NOFILE = (nofile, nofile)."""
+
+    def __init__(self, nofile, **kw):
+        self.nofile = nofile
+        super().__init__(start=False, **kw)
+
+    def start(self, wait=True):
+        import resource
+        self.write_config(self.text)
+        self._out = open(self.stdout_path, "wb")
+        self._err = open(self.stderr_path, "wb")
+        lim = self.nofile
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (lim, lim))
+        self.proc = subprocess.Popen([binary(), "-c", self.conf] + self.args,
+                                     stdin=subprocess.DEVNULL,
+                                     stdout=self._out, stderr=self._err,
+                                     preexec_fn=limit)
+        if wait:
+            self.wait_ready()
+        return self
+
+
 def run(g):
     binary()
     tests = [(n, f) for n, f in g.items()

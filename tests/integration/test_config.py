@@ -282,8 +282,9 @@ def test_missing_config_file_is_error():
             assert path in err, (args, err)
 
 
-def test_port_in_use():
-    s = Server(start=False)
+def stderr_on_a_busy_port(s):
+    """Start s on a port another socket holds: its exit status must be 1;
+    returns the lines on its stderr."""
     with s:
         hold = socket.socket()
         hold.bind(("127.0.0.1", s.port))
@@ -294,10 +295,15 @@ def test_port_in_use():
         finally:
             hold.close()
         assert rc == 1, rc
-        lines = [l for l in s.stderr().splitlines() if l.strip()]
-        assert len(lines) == 1, "want one line on stderr: %r" % lines
-        assert "cannot bind" in lines[0], lines[0]
-        assert str(s.port) in lines[0], lines[0]
+        return [l for l in s.stderr().splitlines() if l.strip()]
+
+
+def test_port_in_use():
+    s = Server(start=False)
+    lines = stderr_on_a_busy_port(s)
+    assert len(lines) == 1, "want one line on stderr: %r" % lines
+    assert "cannot bind" in lines[0], lines[0]
+    assert str(s.port) in lines[0], lines[0]
 
 
 def test_startup_docroot_missing():
@@ -730,19 +736,9 @@ def test_positional_folder_errors():
 
 def test_startup_error_once_with_error_log_on_stderr():
     """error_log = - is stderr: a start-up error is printed there once."""
-    s = Server(start=False, log={"error_log": "-"})
-    with s:
-        hold = socket.socket()
-        hold.bind(("127.0.0.1", s.port))
-        hold.listen(1)
-        try:
-            s.start(wait=False)
-            rc = s.wait_exit(10)
-        finally:
-            hold.close()
-        assert rc == 1, rc
-        lines = [l for l in s.stderr().splitlines() if "cannot bind" in l]
-        assert len(lines) == 1, "printed %d times: %r" % (len(lines), s.stderr())
+    lines = stderr_on_a_busy_port(Server(start=False, log={"error_log": "-"}))
+    lines = [l for l in lines if "cannot bind" in l]
+    assert len(lines) == 1, "printed %d times: %r" % (len(lines), lines)
 
 
 def test_start_line_names_the_url():
@@ -758,38 +754,13 @@ def test_start_line_names_the_url():
             assert wait_until(lambda: want in s.errlog(), 5), (want, s.errlog())
 
 
-class NofileServer(Server):
-    """A Server whose process starts with RLIMIT_NOFILE = (nofile, nofile)."""
-
-    def __init__(self, nofile, **kw):
-        self.nofile = nofile
-        super().__init__(start=False, **kw)
-
-    def start(self, wait=True):
-        self.write_config(self.text)
-        self._out = open(self.stdout_path, "wb")
-        self._err = open(self.stderr_path, "wb")
-        import resource
-        lim = self.nofile
-
-        def limit():
-            resource.setrlimit(resource.RLIMIT_NOFILE, (lim, lim))
-        self.proc = subprocess.Popen([binary(), "-c", self.conf] + self.args,
-                                     stdin=subprocess.DEVNULL,
-                                     stdout=self._out, stderr=self._err,
-                                     preexec_fn=limit)
-        if wait:
-            self.wait_ready()
-        return self
-
-
 def test_default_max_connections_no_fd_notice():
     """With max_connections left at its default, a low open-file limit is
     no news: the server takes what the limit allows and says nothing.  Set
     explicitly, the cap it cannot reach is logged."""
     for explicit in (False, True):
         server = {"max_connections": 10000} if explicit else {}
-        with NofileServer(256, server=server) as s:
+        with LimitedServer(256, server=server) as s:
             s.write("hello.txt", b"hi\n")
             s.start()
             assert get(s.port, "/hello.txt").status == 200
