@@ -37,6 +37,11 @@ static atomic_bool alog_each_line = false;
 int accesslog_open(const char *path, struct mh_error *err)
 {
     int fd;
+    /* "off" after a log was open (a reload, SIGUSR1): keep that log, so the
+     * lines workers still hold, and those of requests served before they
+     * take the new config, are written; nothing new is formatted */
+    if (!strcmp(path, "off") && alog_fd >= 0)
+        return 0;
     if (!strcmp(path, "-"))
         fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
     else if (!strcmp(path, "off"))

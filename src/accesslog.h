@@ -10,7 +10,8 @@
 #include "config.h"
 
 /* Open (or, on reload and SIGUSR1, reopen in place) the shared access-log
- * fd for path: a file, "-" (stdout) or "off" (/dev/null). */
+ * fd for path: a file, "-" (stdout) or "off" (/dev/null at start; after a
+ * log was open, that log is kept for the lines still buffered). */
 int accesslog_open(const char *path, struct mh_error *err);
 
 /* Close the shared fd at exit. */

@@ -534,8 +534,21 @@ void handler_request(struct evhttp_request *req, struct conn *c, void *arg)
 
 /* --- the worker's state --- */
 
-/* Open the docroot again; when it is another directory now (a symlink
- * switched to a new release), forget the files of the old one. */
+/* Serve from the docroot open as fd (taken); when it is another directory
+ * than before (a symlink switched to a new release), forget the files of
+ * the old one. */
+static void use_root(struct handler_ctx *h, int fd, const struct stat *st)
+{
+    if (st->st_dev != h->root_dev || st->st_ino != h->root_ino)
+        fcache_flush(h->files);
+    h->root_dev = st->st_dev;
+    h->root_ino = st->st_ino;
+    if (h->rootfd >= 0)
+        close(h->rootfd);
+    h->rootfd = fd;
+}
+
+/* Open the docroot again and serve from it: 0, or -1 with errno. */
 static int reopen_root(struct handler_ctx *h, const char *docroot)
 {
     struct stat st;
@@ -547,13 +560,7 @@ static int reopen_root(struct handler_ctx *h, const char *docroot)
         errno = e;
         return -1;
     }
-    if (st.st_dev != h->root_dev || st.st_ino != h->root_ino)
-        fcache_flush(h->files);
-    h->root_dev = st.st_dev;
-    h->root_ino = st.st_ino;
-    if (h->rootfd >= 0)
-        close(h->rootfd);
-    h->rootfd = fd;
+    use_root(h, fd, &st);
     return 0;
 }
 
@@ -607,15 +614,31 @@ void handler_free(struct handler_ctx *h)
     free(h);
 }
 
+/* What changes with a config: [headers] may differ, and so may the types,
+ * index names and sidecar rules the cached answers were made with. */
+static void switch_config(struct handler_ctx *h, const struct mh_config *cfg)
+{
+    h->cfg = cfg;
+    h->common_sec = 0;
+    fcache_flush(h->files);
+    mime_ctx_reset(h->mime);
+}
+
 int handler_set_config(struct handler_ctx *h, const struct mh_config *cfg)
 {
     if (reopen_root(h, cfg->docroot) != 0)
         return -1;
-    h->cfg = cfg;
-    h->common_sec = 0;      /* [headers] may differ */
-    fcache_flush(h->files); /* types, index names and sidecar rules may differ */
-    mime_ctx_reset(h->mime);
+    switch_config(h, cfg);
     return 0;
+}
+
+void handler_use_config(struct handler_ctx *h, const struct mh_config *cfg, int rootfd)
+{
+    struct stat st;
+    if (fstat(rootfd, &st) != 0) /* an O_PATH fd: cannot fail but for a bug */
+        memset(&st, 0, sizeof(st));
+    use_root(h, rootfd, &st);
+    switch_config(h, cfg);
 }
 
 void handler_stop(struct handler_ctx *h)

@@ -20,8 +20,13 @@ void handler_request(struct evhttp_request *req, struct conn *c, void *arg);
 /* Once a second: re-open the docroot (a swapped symlink is followed). */
 void handler_tick(struct handler_ctx *h);
 
-/* Point the handler at a new config (after a reload); 0 or -1 (errno). */
+/* Point the handler at a config, opening its docroot; 0 or -1 (errno). */
 int handler_set_config(struct handler_ctx *h, const struct mh_config *cfg);
+
+/* The same with the docroot already open as rootfd (taken), for a reload:
+ * it cannot fail, so every worker switches once the main thread has made
+ * what they need. */
+void handler_use_config(struct handler_ctx *h, const struct mh_config *cfg, int rootfd);
 
 /* Shutting down: every response from now on closes its connection. */
 void handler_stop(struct handler_ctx *h);

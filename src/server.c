@@ -37,6 +37,7 @@
 #include "conn.h"
 #include "docroot.h"
 #include "handler.h"
+#include "buf.h"
 #include "log.h"
 
 /* A config shared by the workers; freed by whoever drops the last ref. */
@@ -58,7 +59,7 @@ struct worker {
     struct event *drain; /* while stopping: exit once idle or out of time */
     struct timespec stop_deadline;
     struct cfg_ref *cfg;
-    _Atomic(struct cfg_ref *) next_cfg; /* handed over by a reload */
+    _Atomic(struct handover *) next; /* handed over by a reload */
     struct handler_ctx *h;
     struct accesslog_writer alog;
 };
@@ -74,6 +75,26 @@ struct server {
     struct event_base *base;
     struct event *signals[4];
 };
+
+/* What a reload hands one worker: the config, and the docroot opened for
+ * it by the main thread (so the worker's switch cannot fail: a reload is
+ * all workers or none). */
+struct handover {
+    struct cfg_ref *cfg;
+    int rootfd;
+};
+
+static void cfg_release(struct cfg_ref *r);
+
+/* Let go of a handover no worker took (a newer reload replaced it). */
+static void handover_free(struct handover *ho)
+{
+    if (!ho)
+        return;
+    close(ho->rootfd);
+    cfg_release(ho->cfg);
+    free(ho);
+}
 
 static void cfg_release(struct cfg_ref *r)
 {
@@ -278,15 +299,12 @@ static void worker_swap_config(evutil_socket_t fd, short what, void *arg)
     struct worker *w = arg;
     (void)fd;
     (void)what;
-    struct cfg_ref *next = atomic_exchange(&w->next_cfg, NULL);
-    if (!next)
+    struct handover *ho = atomic_exchange(&w->next, NULL);
+    if (!ho)
         return;
-    if (handler_set_config(w->h, next->cfg) != 0) {
-        log_msg(MH_LOG_ERROR, "worker %u: cannot open docroot %s: %s; keeping the old",
-                w->id, next->cfg->docroot, strerror(errno));
-        cfg_release(next);
-        return;
-    }
+    struct cfg_ref *next = ho->cfg;
+    handler_use_config(w->h, next->cfg, ho->rootfd);
+    free(ho);
     evhttp_set_timeout(w->http, (int)next->cfg->keepalive_timeout);
     conn_table_set_config(w->conns, next->cfg);
     cfg_release(w->cfg);
@@ -379,7 +397,7 @@ static void worker_free(struct worker *w)
     if (w->base)
         event_base_free(w->base);
     handler_free(w->h); /* after evhttp_free: no response uses its files now */
-    cfg_release(atomic_exchange(&w->next_cfg, NULL));
+    handover_free(atomic_exchange(&w->next, NULL));
     cfg_release(w->cfg);
 }
 
@@ -428,11 +446,41 @@ static void reload(struct server *s)
         config_free(cfg);
         return;
     }
+    /* everything a worker needs to switch, made here, before any does */
+    struct handover **ho = calloc(s->nworkers, sizeof(*ho));
+    unsigned made = 0;
+    int e = ENOMEM;
+    for (; ho && made < s->nworkers; made++) {
+        int fd = docroot_open_root(cfg->docroot);
+        e = errno;
+        if (fd < 0 || !(ho[made] = malloc(sizeof(**ho)))) {
+            if (fd >= 0)
+                close(fd);
+            break;
+        }
+        *ho[made] = (struct handover){ref, fd};
+    }
+    if (made < s->nworkers) {
+        char d[MH_ERROR_MAX / 2];
+        log_msg(MH_LOG_ERROR,
+                "reload refused: cannot open docroot %s for %u workers: %s; keeping "
+                "the running configuration",
+                buf_escape_str(d, sizeof(d), cfg->docroot), s->nworkers, strerror(e));
+        for (unsigned i = 0; i < made; i++) {
+            close(ho[i]->rootfd);
+            free(ho[i]);
+        }
+        free(ho);
+        config_free(ref->cfg);
+        free(ref);
+        return;
+    }
     if (strcmp(cfg->access_log, s->cur->cfg->access_log) ||
         strcmp(cfg->error_log, s->cur->cfg->error_log))
         reopen_logs(cfg);
     for (unsigned i = 0; i < s->nworkers; i++)
-        cfg_release(atomic_exchange(&s->workers[i].next_cfg, ref));
+        handover_free(atomic_exchange(&s->workers[i].next, ho[i]));
+    free(ho);
     post_all(s, worker_swap_config);
     cfg_release(s->cur);
     s->cur = ref;
@@ -536,7 +584,7 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
         w->id = i;
         w->cfg = s->cur;
         atomic_fetch_add(&s->cur->refs, 1);
-        atomic_init(&w->next_cfg, NULL);
+        atomic_init(&w->next, NULL);
         int fd = bind_socket(cfg, 1, err);
         if (fd < 0 || worker_init(w, fd, &budget, err) != 0)
             goto fail;
@@ -588,6 +636,10 @@ int server_run(struct server *s)
         event_base_dispatch(s->base);
     else
         post_all(s, worker_stop);
+    /* stopping: the signals stay blocked until exit, since freeing their
+     * events gives them back their default action (death, for HUP and
+     * USR1); one that comes now waits, unhandled, for the exit */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
     for (unsigned i = 0; i < s->nworkers; i++)
         if (s->workers[i].thread_started)
             pthread_join(s->workers[i].thread, NULL);

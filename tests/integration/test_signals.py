@@ -171,5 +171,88 @@ def test_daemon_reload_keeps_relative_paths():
     shutil.rmtree(d)
 
 
+def test_signals_during_shutdown_do_not_kill():
+    """SIGHUP and SIGUSR1 sent all through a stop (every 2 ms from SIGTERM
+    to the exit) are never the process's death: exit status 0, 5 times."""
+    for _ in range(5):
+        with Server(server={"workers": 2}) as s:
+            s.write("hello.txt", b"hello\n")
+            busy = socket.create_connection(("127.0.0.1", s.port))
+            busy.sendall(b"GET /hello.txt HTTP/1.1\r\n")  # holds the stop a while
+            s.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 8
+            n = 0
+            while s.proc.poll() is None and time.monotonic() < deadline:
+                for sig in (signal.SIGHUP, signal.SIGUSR1):
+                    try:
+                        os.kill(s.proc.pid, sig)
+                        n += 1
+                    except ProcessLookupError:
+                        break
+                time.sleep(0.002)
+                if n == 100:
+                    busy.close()  # let the stop finish while signals come
+            busy.close()
+            rc = s.proc.wait(10)
+            assert rc == 0, "exit status %d after %d signals during the stop" \
+                % (rc, n)
+
+
+def test_reload_to_access_log_off_keeps_served_lines():
+    """Lines of requests served before a reload to access_log = off are
+    still written (they wait in the workers' buffers for up to a second)."""
+    with Server(server={"workers": 2}) as s:
+        s.write("hello.txt", b"hello\n")
+        with Conn(s.port) as c:
+            for _ in range(20):
+                assert c.request("GET", "/hello.txt").status == 200
+        s.config["log"]["access_log"] = "off"
+        s.write_config()
+        s.send_signal(signal.SIGHUP)
+        assert wait_until(lambda: "reloaded" in s.errlog(), 3)
+        lines = wait_for_lines(s.access_log, 20, 3)
+        assert len(lines) == 20, "%d of 20 lines written" % len(lines)
+        get(s.port, "/hello.txt")
+        time.sleep(1.5)
+        assert len(wait_for_lines(s.access_log, 21, 0.5)) == 20, \
+            "a request after access_log = off was logged"
+
+
+def test_reload_is_all_workers_or_none():
+    """A docroot symlink that is briefly dangling (removed and made again,
+    not renamed) while 4 workers reload every 10 ms: each reload is taken
+    by every worker or refused, so once it ends all serve one version."""
+    with Server(server={"workers": 4}, start=False) as s:
+        rel = {}
+        for v in ("1", "2"):
+            rel[v] = os.path.join(s.dir, "rel" + v)
+            write_file(os.path.join(rel[v], "v.txt"), v.encode())
+        link = os.path.join(s.dir, "current")
+        os.symlink(rel["1"], link)
+        s.config["server"]["docroot"] = link
+        s.extra = "[headers]\nX-V = 1\n"
+        s.start()
+        stop = time.monotonic() + 3
+        k = 0
+        while time.monotonic() < stop:
+            k += 1
+            v = "2" if k % 2 else "1"
+            s.extra = "[headers]\nX-V = %s\n" % v
+            s.write_config()
+            s.send_signal(signal.SIGHUP)
+            time.sleep(0.0005 * (k % 4))  # the config is read by now, or not
+            os.unlink(link)              # dangling for a moment...
+            time.sleep(0.003)
+            os.symlink(rel[v], link)     # ...then back
+            time.sleep(0.006)
+        time.sleep(1.5)  # every worker has taken (or refused) the last one
+        seen = {}
+        for _ in range(80):
+            r = get(s.port, "/v.txt")
+            seen[r.h("X-V")] = seen.get(r.h("X-V"), 0) + 1
+        assert len(seen) == 1, "workers split between configs: %r after %d " \
+            "reloads (%d refused)" % (seen, k, s.errlog().count("reload refused"))
+
+
 if __name__ == "__main__":
     run(globals())
