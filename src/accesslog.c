@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -75,6 +76,7 @@ void accesslog_writer_init(struct accesslog_writer *w)
 {
     w->len = 0;
     w->dropped = 0;
+    w->torn = 0;
     w->written = 0;
 }
 
@@ -86,16 +88,40 @@ static uint64_t count_lines(const char *p, size_t n)
     return c;
 }
 
+/* The longest run of whole lines at p[0, n) that is at most max bytes. */
+static size_t whole_lines(const char *p, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    while (max > 0 && p[max - 1] != '\n')
+        max--;
+    return max;
+}
+
+/* Bytes a write to the log's file system may take, as far as it says
+ * (another writer can take them first: then a write comes back short). */
+static size_t room_for(int fd, size_t chunk)
+{
+    struct statvfs sv;
+    if (chunk != SIZE_MAX || fstatvfs(fd, &sv) != 0) /* not a regular file */
+        return SIZE_MAX;
+    uint64_t room = (uint64_t)sv.f_bavail * sv.f_frsize;
+    return room > SIZE_MAX ? SIZE_MAX : (size_t)room;
+}
+
+/* Whole lines only, always: a run goes out only when the file system has
+ * room for it; lines that do not fit are counted as dropped.  A write that
+ * still comes back short (the room went meanwhile) has its cut line ended
+ * with a newline, so no later line is glued to it, and is counted too. */
 void accesslog_flush(struct accesslog_writer *w)
 {
     size_t off = 0, chunk = atomic_load_explicit(&alog_chunk, memory_order_relaxed);
+    size_t room = w->len ? room_for(alog_fd, chunk) : 0;
     while (off < w->len) {
-        /* the longest run of whole lines that fits in a chunk */
-        size_t n = w->len - off;
-        if (n > chunk) {
-            n = chunk;
-            while (n > 0 && w->buf[off + n - 1] != '\n')
-                n--;
+        size_t n = whole_lines(w->buf + off, w->len - off, chunk < room ? chunk : room);
+        if (n == 0) { /* not even one line fits */
+            w->dropped += count_lines(w->buf + off, w->len - off);
+            break;
         }
         ssize_t r = write(alog_fd, w->buf + off, n);
         if (r < 0 && errno == EINTR)
@@ -105,7 +131,16 @@ void accesslog_flush(struct accesslog_writer *w)
             break;
         }
         w->written += count_lines(w->buf + off, (size_t)r);
-        off += (size_t)r;
+        if ((size_t)r < n) { /* short: end the cut line, drop the rest */
+            if (r > 0 && w->buf[off + (size_t)r - 1] != '\n' &&
+                write(alog_fd, "\n", 1) != 1)
+                w->torn++; /* the file ends in a cut line */
+            w->dropped += count_lines(w->buf + off + r, w->len - off - (size_t)r);
+            break;
+        }
+        off += n;
+        if (room != SIZE_MAX)
+            room -= n;
     }
     w->len = 0;
 }

@@ -20,7 +20,8 @@ void accesslog_close(void);
 /* A worker's buffer: lines gather here and go out in whole-line writes. */
 struct accesslog_writer {
     size_t len;
-    uint64_t dropped; /* lines lost to write errors, not yet reported */
+    uint64_t dropped; /* lines lost (disk full, write errors), not yet reported */
+    uint64_t torn;    /* cut lines that could not even be ended, not yet reported */
     uint64_t written; /* lines handed to the kernel */
     char buf[MH_LOG_BUFFER];
 };

@@ -241,17 +241,27 @@ static int plan_fds(const struct mh_config *cfg, unsigned workers, struct fd_bud
 
 /* --- workers --- */
 
+/* Write out the worker's access-log lines, and say how many were lost. */
+static void flush_log(struct worker *w)
+{
+    char p[MH_ERROR_MAX / 2];
+    accesslog_flush(&w->alog);
+    if (!w->alog.dropped && !w->alog.torn)
+        return;
+    log_msg(MH_LOG_ERROR,
+            "worker %u: %llu access-log lines lost%s: cannot write %s (disk full?)",
+            w->id, (unsigned long long)w->alog.dropped,
+            w->alog.torn ? ", and the log ends in a cut line" : "",
+            buf_escape_str(p, sizeof(p), w->cfg->cfg->access_log));
+    w->alog.dropped = w->alog.torn = 0;
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
     (void)fd;
     (void)what;
-    accesslog_flush(&w->alog);
-    if (w->alog.dropped) {
-        log_msg(MH_LOG_ERROR, "worker %u: %llu access-log lines lost: cannot write %s",
-                w->id, (unsigned long long)w->alog.dropped, w->cfg->cfg->access_log);
-        w->alog.dropped = 0;
-    }
+    flush_log(w);
     handler_tick(w->h);
     conn_table_tick(w->conns);
 }
@@ -320,7 +330,7 @@ static void *worker_main(void *arg)
     w->http = NULL;
     conn_table_free(w->conns);
     w->conns = NULL;
-    accesslog_flush(&w->alog);
+    flush_log(w); /* the last lines, and a word about those lost */
     return NULL;
 }
 

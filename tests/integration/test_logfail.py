@@ -183,5 +183,45 @@ def test_sighup_reload_under_load_drops_no_request():
         assert not bad, "error log during reloads:\n%s" % "\n".join(bad[:5])
 
 
+def test_full_file_system_whole_lines_only():
+    """The access log on a 64 KiB tmpfs, filled by 1000 requests with long
+    targets: the file holds whole lines only (none cut, none glued to
+    another), every line not written is counted in the error log, the
+    final flush at stop included."""
+    if os.geteuid() != 0:
+        raise Skip("not root: cannot mount a tmpfs")
+    with Server(start=False) as s:
+        small = os.path.join(s.dir, "small")
+        os.mkdir(small)
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs",
+                           small], capture_output=True).returncode != 0:
+            raise Skip("cannot mount a tmpfs here")
+        try:
+            log = os.path.join(small, "access.log")
+            s.config["log"]["access_log"] = log
+            s.start()
+            s.write("hello.txt", HELLO)
+            n = 1000
+            pad = "p" * 300
+            with Conn(s.port) as c:
+                for i in range(n):
+                    r = c.request("GET", "/hello.txt?i=%d&%s" % (i, pad))
+                    assert r.status == 200, (i, r)
+            s.stop()
+            data = read_file(log, "rb")
+            lines = data.split(b"\n")
+            assert lines[-1] == b"", "the log ends in a cut line: %r" % lines[-1][-80:]
+            bad = [l for l in lines[:-1]
+                   if not CLF_RE.match(l.decode("latin-1"))]
+            assert not bad, "%d lines not whole, e.g. %r" % (len(bad), bad[0][:120])
+            written = len(lines) - 1
+            lost = sum(lost_counts(s))
+            assert written < n, "the tmpfs did not fill: %d lines" % written
+            assert written + lost == n, "%d written + %d reported lost != %d" \
+                % (written, lost, n)
+        finally:
+            subprocess.run(["umount", small], capture_output=True)
+
+
 if __name__ == "__main__":
     run(globals())
