@@ -254,5 +254,25 @@ def test_reload_is_all_workers_or_none():
             "reloads (%d refused)" % (seen, k, s.errlog().count("reload refused"))
 
 
+def test_idle_connection_does_not_hold_the_stop():
+    """A connection that has sent nothing (or only finished requests) is
+    idle: SIGTERM closes it at once instead of waiting out the grace
+    period, and nothing is reported as cut."""
+    with Server(server={"workers": 1}) as s:
+        s.write("hello.txt", b"hello\n")
+        quiet = socket.create_connection(("127.0.0.1", s.port))
+        done = Conn(s.port)
+        assert done.request("GET", "/hello.txt").status == 200
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        rc = s.stop()
+        took = time.monotonic() - t0
+        quiet.close()
+        done.close()
+        assert rc == 0
+        assert took < 2, "the stop took %.1f s with idle connections" % took
+        assert "cut at shutdown" not in s.errlog(), s.errlog()[-500:]
+
+
 if __name__ == "__main__":
     run(globals())
