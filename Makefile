@@ -18,6 +18,8 @@
 #   make test-scaleout   two servers behind HAProxy, one stopped under load
 #   make test-smuggle    request smuggling through HAProxy (http-reuse always)
 #                        must not hand one client's request to another
+#   make test-storm      reloads, log rotations, release switches and file
+#                        replacements under load, release and TSan builds
 #   make bench    CPU per request, memory per connection and latency against
 #                 nginx, lighttpd and h2o (as root: installs wrk and them);
 #                 see docs/performance.md
@@ -35,7 +37,7 @@ TEST_DEPS := chromium clang-14
 VERSION  := $(shell grep -o -m1 'minihttpd VERSION [0-9.]*' CMakeLists.txt | cut -d' ' -f3)
 PKG      := build/pkg
 
-.PHONY: all deps pkg-deps test-deps bench fuzz soak test-valgrind test-scaleout test-smuggle build run test package clean format
+.PHONY: all deps pkg-deps test-deps bench fuzz soak test-valgrind test-scaleout test-smuggle test-storm build run test package clean format
 
 all: build
 
@@ -135,6 +137,14 @@ test-scaleout: build
 # the same backend connection (not part of make test).
 test-smuggle: build
 	python3 tests/scaleout/smuggle
+
+# SIGHUP and SIGUSR1 every 10 ms, the docroot symlink flipped and files
+# replaced by rename, under wrk and checking clients, against a release and a
+# ThreadSanitizer build (build/storm-release, build/storm-tsan; installs wrk
+# and clang-14 as root); STORM_SECONDS (default 25) per phase (not part of
+# make test).
+test-storm: deps
+	STORM_JOBS=$(JOBS) python3 tests/storm/run
 
 # Build the libFuzzer targets with clang-14 (ASan + UBSan) in build/fuzz and
 # run each for FUZZ_SECONDS (default 60); installs clang-14 as root.
