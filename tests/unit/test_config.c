@@ -308,6 +308,21 @@ struct err_case {
     const char *want; /* after "FILE:" */
 };
 
+/* Each case's text is refused with exactly its message. */
+static void expect_errors(const struct err_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct mh_config *c = load_r(cases[i].text);
+        char want[MH_ERROR_MAX];
+        snprintf(want, sizeof(want), "%s:%s", conf, cases[i].want);
+        if (c || strcmp(err.msg, want))
+            print_error("case %zu: got \"%s\"\n", i, c ? "(accepted)" : err.msg);
+        config_free(c);
+        assert_null(c);
+        assert_string_equal(err.msg, want);
+    }
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -361,16 +376,7 @@ static void test_errors(void **state)
         {"[mime]\nmd = nonsense\n",
          "2: md: malformed media type, expected type/subtype"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct mh_config *c = load_r(cases[i].text);
-        char want[MH_ERROR_MAX];
-        snprintf(want, sizeof(want), "%s:%s", conf, cases[i].want);
-        if (c || strcmp(err.msg, want))
-            print_error("case %zu: got \"%s\"\n", i, c ? "(accepted)" : err.msg);
-        config_free(c);
-        assert_null(c);
-        assert_string_equal(err.msg, want);
-    }
+    expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* minihttpd.conf(5): an unknown section is an error naming FILE:LINE, never
@@ -684,16 +690,7 @@ static void test_messages_escaped(void **state)
         {"[server]\nbo\x1bgus = 1\n", "2: malformed key name"},
         {"[x\x1b]\n", "1: malformed section header, expected [name]"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct mh_config *c = load_r(cases[i].text);
-        char want[MH_ERROR_MAX];
-        snprintf(want, sizeof(want), "%s:%s", conf, cases[i].want);
-        if (c || strcmp(err.msg, want))
-            print_error("case %zu: got \"%s\"\n", i, c ? "(accepted)" : err.msg);
-        config_free(c);
-        assert_null(c);
-        assert_string_equal(err.msg, want);
-    }
+    expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
 
     /* paths, and the user */
     char text[512], want[MH_ERROR_MAX];
