@@ -389,7 +389,9 @@ static void on_output(struct evbuffer *out, const struct evbuffer_cb_info *info,
     if (evbuffer_ptr_set(out, &pos, info->orig_size, EVBUFFER_PTR_SET) != 0 ||
         evbuffer_copyout_from(out, &pos, peek, n) != (ev_ssize_t)n)
         return;
-    if (n == 12 && !memcmp(peek, "HTTP/1.", 7) && peek[8] == ' ') {
+    if (n == 12 && !memcmp(peek, "HTTP/1.", 7) && peek[8] == ' ' && peek[9] == '1') {
+        return; /* "100 Continue" before a body: no response of its own */
+    } else if (n == 12 && !memcmp(peek, "HTTP/1.", 7) && peek[8] == ' ') {
         if (c->lib_part)
             log_line(c, NULL, c->lib_status, c->lib_bytes);
         c->lib_status = atoi(peek + 9);

@@ -369,5 +369,23 @@ def test_header_count_limit():
         assert rs[0].h("Connection") == "close"
 
 
+def test_100_continue_is_not_logged_as_a_request():
+    """evhttp answers Expect: 100-continue itself before the body: that
+    interim response is no request of its own in the access log."""
+    with Server() as s:
+        setup(s)
+        with Conn(s.port) as c:
+            c.send(b"GET /hello.txt HTTP/1.1\r\nHost: x\r\nExpect: 100-continue"
+                   b"\r\nContent-Length: 3\r\nConnection: close\r\n\r\n")
+            time.sleep(0.3)
+            c.send(b"abc")
+            assert c.read_response().status == 100
+            r = c.read_response()
+            assert (r.status, r.body) == (200, HELLO), r
+        s.stop()
+        lines = read_file(s.access_log).splitlines()
+        assert [LOG_RE.match(l).group(2) for l in lines] == ["200"], lines
+
+
 if __name__ == "__main__":
     run(globals())
