@@ -577,10 +577,11 @@ void handler_tick(struct handler_ctx *h)
 }
 
 struct handler_ctx *handler_new(const struct mh_config *cfg, unsigned cache_slots,
-                                struct mh_error *err)
+                                int rootfd, struct mh_error *err)
 {
     struct handler_ctx *h = calloc(1, sizeof(*h));
     if (!h) {
+        close(rootfd);
         snprintf(err->msg, sizeof(err->msg), "minihttpd: out of memory");
         return NULL;
     }
@@ -588,18 +589,14 @@ struct handler_ctx *handler_new(const struct mh_config *cfg, unsigned cache_slot
     response_init(&h->common, h->common_mem, sizeof(h->common_mem));
     h->mime = mime_ctx_new(err);
     h->files = h->mime ? fcache_new(cache_slots, body_wrap, body_unwrap) : NULL;
-    if (h->mime && !h->files)
-        snprintf(err->msg, sizeof(err->msg), "minihttpd: out of memory");
-    if (h->files && handler_set_config(h, cfg) != 0) {
-        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot open docroot %s: %s",
-                 cfg->docroot, strerror(errno));
-        handler_free(h);
-        return NULL;
-    }
     if (!h->files) {
+        if (h->mime)
+            snprintf(err->msg, sizeof(err->msg), "minihttpd: out of memory");
+        close(rootfd);
         handler_free(h);
         return NULL;
     }
+    handler_use_config(h, cfg, rootfd);
     return h;
 }
 
@@ -622,14 +619,6 @@ static void switch_config(struct handler_ctx *h, const struct mh_config *cfg)
     h->common_sec = 0;
     fcache_flush(h->files);
     mime_ctx_reset(h->mime);
-}
-
-int handler_set_config(struct handler_ctx *h, const struct mh_config *cfg)
-{
-    if (reopen_root(h, cfg->docroot) != 0)
-        return -1;
-    switch_config(h, cfg);
-    return 0;
 }
 
 void handler_use_config(struct handler_ctx *h, const struct mh_config *cfg, int rootfd)

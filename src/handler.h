@@ -9,9 +9,10 @@ struct conn;
 struct handler_ctx;
 
 /* A worker's request-handling state (libmagic handle, open-file cache of
- * cache_slots entries, docroot fd), for cfg; NULL with err filled. */
+ * cache_slots entries) for cfg, serving the docroot open as rootfd (taken,
+ * closed on failure too); NULL with err filled. */
 struct handler_ctx *handler_new(const struct mh_config *cfg, unsigned cache_slots,
-                                struct mh_error *err);
+                                int rootfd, struct mh_error *err);
 void handler_free(struct handler_ctx *h);
 
 /* Answer one request (a conn_request_fn); arg is the worker's handler. */
@@ -20,10 +21,8 @@ void handler_request(struct evhttp_request *req, struct conn *c, void *arg);
 /* Once a second: re-open the docroot (a swapped symlink is followed). */
 void handler_tick(struct handler_ctx *h);
 
-/* Point the handler at a config, opening its docroot; 0 or -1 (errno). */
-int handler_set_config(struct handler_ctx *h, const struct mh_config *cfg);
-
-/* The same with the docroot already open as rootfd (taken), for a reload:
+/* Point the handler at a config, its docroot open as rootfd (taken), for a
+ * reload:
  * it cannot fail, so every worker switches once the main thread has made
  * what they need. */
 void handler_use_config(struct handler_ctx *h, const struct mh_config *cfg, int rootfd);

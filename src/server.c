@@ -17,11 +17,13 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +87,30 @@ struct handover {
 };
 
 static void cfg_release(struct cfg_ref *r);
+
+/* The docroot opened once and dup()ed into fds[0..n-1], one per worker:
+ * every worker serves the same directory, even while a release symlink
+ * is switched.  0, or an errno with nothing left open. */
+static int open_roots(const char *docroot, unsigned n, int *fds)
+{
+    for (unsigned i = 0; i < n; i++)
+        fds[i] = -1;
+    fds[0] = docroot_open_root(docroot);
+    if (fds[0] < 0)
+        return errno;
+    for (unsigned i = 1; i < n; i++) {
+        fds[i] = fcntl(fds[0], F_DUPFD_CLOEXEC, 0);
+        if (fds[i] < 0) {
+            int e = errno;
+            while (i-- > 0) {
+                close(fds[i]);
+                fds[i] = -1;
+            }
+            return e;
+        }
+    }
+    return 0;
+}
 
 /* Let go of a handover no worker took (a newer reload replaced it). */
 static void handover_free(struct handover *ho)
@@ -350,21 +376,24 @@ static struct event_base *new_worker_base(void)
     return base;
 }
 
-static int worker_init(struct worker *w, int listen_fd, const struct fd_budget *budget,
+/* A worker's state, serving the docroot open as rootfd (taken): all but
+ * its listening socket, which worker_listen() adds once every worker is
+ * ready, so nothing is accepted by a server that then fails to start. */
+static int worker_init(struct worker *w, int rootfd, const struct fd_budget *budget,
                        struct mh_error *err)
 {
     const struct mh_config *cfg = w->cfg->cfg;
     struct timeval sec = {.tv_sec = MH_LOG_FLUSH_SEC};
 
     accesslog_writer_init(&w->alog);
-    w->h = handler_new(cfg, budget->cache_slots, err);
+    w->h = handler_new(cfg, budget->cache_slots, rootfd, err);
     w->base = w->h ? new_worker_base() : NULL;
     w->http = w->base ? evhttp_new(w->base) : NULL;
-    if (!w->http) {
+    w->tick = w->http ? event_new(w->base, -1, EV_PERSIST, on_tick, w) : NULL;
+    if (!w->tick || event_add(w->tick, &sec) != 0) {
         if (w->h)
             snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot set up worker %u",
                      w->id);
-        close(listen_fd);
         return -1;
     }
     /* every method reaches the handler, which answers 405 with Allow */
@@ -377,17 +406,26 @@ static int worker_init(struct worker *w, int listen_fd, const struct fd_budget *
     evhttp_set_max_headers_size(w->http, MH_HEADERS_HARD_MAX);
     evhttp_set_max_body_size(w->http, MH_REQUEST_BODY_HARD_MAX);
     evhttp_set_timeout(w->http, (int)cfg->keepalive_timeout);
-    w->bound = evhttp_accept_socket_with_handle(w->http, listen_fd);
+    return 0;
+}
+
+/* The worker's own SO_REUSEPORT listening socket, and its connections. */
+static int worker_listen(struct worker *w, const struct fd_budget *budget,
+                         struct mh_error *err)
+{
+    int fd = bind_socket(w->cfg->cfg, 1, err);
+    if (fd < 0)
+        return -1;
+    w->bound = evhttp_accept_socket_with_handle(w->http, fd);
     w->conns = w->bound
                    ? conn_table_new(w->base, w->http, w->bound, budget->connections,
-                                    cfg, &w->alog, handler_request, w->h)
+                                    w->cfg->cfg, &w->alog, handler_request, w->h)
                    : NULL;
-    w->tick = event_new(w->base, -1, EV_PERSIST, on_tick, w);
-    if (!w->bound || !w->conns || !w->tick || event_add(w->tick, &sec) != 0) {
+    if (!w->conns) {
         snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot listen in worker %u",
                  w->id);
         if (!w->bound)
-            close(listen_fd);
+            close(fd);
         return -1;
     }
     return 0;
@@ -458,33 +496,31 @@ static void reload(struct server *s)
     }
     /* everything a worker needs to switch, made here, before any does */
     struct handover **ho = calloc(s->nworkers, sizeof(*ho));
-    unsigned made = 0;
-    int e = ENOMEM;
-    for (; ho && made < s->nworkers; made++) {
-        int fd = docroot_open_root(cfg->docroot);
-        e = errno;
-        if (fd < 0 || !(ho[made] = malloc(sizeof(**ho)))) {
-            if (fd >= 0)
-                close(fd);
-            break;
-        }
-        *ho[made] = (struct handover){ref, fd};
-    }
-    if (made < s->nworkers) {
+    int *fds = calloc(s->nworkers, sizeof(*fds));
+    int e = ho && fds ? open_roots(cfg->docroot, s->nworkers, fds) : ENOMEM;
+    bool opened = !e;
+    for (unsigned i = 0; !e && i < s->nworkers; i++)
+        if ((ho[i] = malloc(sizeof(**ho))))
+            *ho[i] = (struct handover){ref, fds[i]};
+        else
+            e = ENOMEM;
+    if (e) {
         char d[MH_ERROR_MAX / 2];
         log_msg(MH_LOG_ERROR,
-                "reload refused: cannot open docroot %s for %u workers: %s; keeping "
+                "reload refused: cannot open docroot %s: %s; keeping "
                 "the running configuration",
-                buf_escape_str(d, sizeof(d), cfg->docroot), s->nworkers, strerror(e));
-        for (unsigned i = 0; i < made; i++) {
-            close(ho[i]->rootfd);
+                buf_escape_str(d, sizeof(d), cfg->docroot), strerror(e));
+        for (unsigned i = 0; opened && i < s->nworkers; i++)
+            close(fds[i]);
+        for (unsigned i = 0; ho && i < s->nworkers; i++)
             free(ho[i]);
-        }
         free(ho);
+        free(fds);
         config_free(ref->cfg);
         free(ref);
         return;
     }
+    free(fds);
     if (strcmp(cfg->access_log, s->cur->cfg->access_log) ||
         strcmp(cfg->error_log, s->cur->cfg->error_log))
         reopen_logs(cfg);
@@ -558,6 +594,7 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
         snprintf(err->msg, sizeof(err->msg), "minihttpd: out of memory");
         return NULL;
     }
+    int *fds = NULL; /* the docroot, one fd per worker until it takes it */
     keep_overrides(s, config_path, ov);
     s->nworkers = worker_count(cfg);
     s->cur = cfg_share(cfg, 1);
@@ -588,6 +625,16 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
     struct fd_budget budget;
     if (plan_fds(cfg, s->nworkers, &budget, err) != 0)
         goto fail;
+    /* every worker ready before the first listens: a start that fails has
+     * accepted no connection, and one that succeeds serves one docroot */
+    fds = calloc(s->nworkers, sizeof(*fds));
+    e = fds ? open_roots(cfg->docroot, s->nworkers, fds) : ENOMEM;
+    if (e) {
+        char d[MH_ERROR_MAX / 2];
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot open docroot %s: %s",
+                 buf_escape_str(d, sizeof(d), cfg->docroot), strerror(e));
+        goto fail;
+    }
     for (unsigned i = 0; i < s->nworkers; i++) {
         struct worker *w = &s->workers[i];
         w->srv = s;
@@ -595,12 +642,21 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
         w->cfg = s->cur;
         atomic_fetch_add(&s->cur->refs, 1);
         atomic_init(&w->next, NULL);
-        int fd = bind_socket(cfg, 1, err);
-        if (fd < 0 || worker_init(w, fd, &budget, err) != 0)
+        int fd = fds[i];
+        fds[i] = -1; /* taken, even on failure */
+        if (worker_init(w, fd, &budget, err) != 0)
             goto fail;
     }
+    for (unsigned i = 0; i < s->nworkers; i++)
+        if (worker_listen(&s->workers[i], &budget, err) != 0)
+            goto fail;
+    free(fds);
     return s;
 fail:
+    for (unsigned i = 0; fds && i < s->nworkers; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free(fds);
     server_free(s);
     return NULL;
 }

@@ -168,7 +168,7 @@ static void setup(void)
     S.base = event_base_new();
     S.http = S.base ? evhttp_new(S.base) : NULL;
     /* few cache slots, so the fuzzer also sees entries evicted */
-    S.h = handler_new(S.cfg, 8, &err);
+    S.h = handler_new(S.cfg, 8, docroot_open_root(S.cfg->docroot), &err);
     FUZZ_CHECK(S.base && S.http && S.h);
     evhttp_set_allowed_methods(
         S.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
