@@ -1,9 +1,12 @@
-/* autoindex.c - render a directory listing.
+/* autoindex.c - render a directory listing, as HTML or as JSON.
  *
- * Owns: the listing's HTML, its order and its escaping: names are escaped as
- * HTML in text and percent-encoded in links (each link starts with "./" so a
- * name like "a:b" is never read as a URL scheme).  Pure: the caller reads
- * the directory and owns the memory. */
+ * Owns: the listing's HTML and JSON, their order and their escaping: in
+ * HTML, names are escaped as HTML in text and percent-encoded in links (each
+ * link starts with "./" so a name like "a:b" is never read as a URL scheme);
+ * in JSON they are JSON strings, and a name that is not UTF-8 is left out.
+ * Pure: the caller reads the directory (docroot.c decides which entries a
+ * client could fetch) and owns the memory.  Never does I/O, never cuts an
+ * output: a buffer too small is -1. */
 #include "autoindex.h"
 
 #include <stdlib.h>
@@ -79,12 +82,17 @@ static void put_row(struct buf *b, const struct autoindex_entry *e)
     buf_puts(b, "</td></tr>\n");
 }
 
+static void sort_entries(struct autoindex_entry *e, size_t n)
+{
+    if (n)
+        qsort(e, n, sizeof(*e), cmp_entries);
+}
+
 int autoindex_render(const char *path, struct autoindex_entry *e, size_t n,
                      struct buf *out)
 {
     size_t path_len = strlen(path);
-    if (n)
-        qsort(e, n, sizeof(*e), cmp_entries);
+    sort_entries(e, n);
     buf_puts(out, head1);
     buf_put_html(out, path, path_len);
     buf_puts(out, head2);
@@ -93,5 +101,144 @@ int autoindex_render(const char *path, struct autoindex_entry *e, size_t n,
     for (size_t i = 0; i < n; i++)
         put_row(out, &e[i]);
     buf_puts(out, tail);
+    return out->overflow ? -1 : 0;
+}
+
+/* --- JSON --- */
+
+static const char j_name[] = "{\"name\": \"";
+static const char j_type[] = "\", \"type\": \"";
+static const char j_size[] = "\", \"size\": ";
+static const char j_mtime[] = ", \"mtime\": ";
+static const char j_end[] = "}";
+static const char j_sep[] = ",\n";     /* before each row; the first has no ',' */
+static const char j_close[] = "\n]\n"; /* "]\n" when there is no row */
+
+/* the most an escaped name byte takes: a control byte as \u00xx */
+#define J_ESC_MAX 6
+/* the longest "type", size (UINT64_MAX) and mtime ("\"...Z\"" or null) */
+#define J_TYPE_MAX  (sizeof("directory") - 1)
+#define J_SIZE_MAX  20
+#define J_MTIME_MAX (sizeof("\"9999-12-31T23:59:59Z\"") - 1)
+#define J_ROW_FIXED                                                                    \
+    (sizeof(j_sep) - 1 + sizeof(j_name) - 1 + sizeof(j_type) - 1 + J_TYPE_MAX +        \
+     sizeof(j_size) - 1 + J_SIZE_MAX + sizeof(j_mtime) - 1 + J_MTIME_MAX +             \
+     sizeof(j_end) - 1)
+
+size_t autoindex_json_bound(const struct autoindex_entry *e, size_t n)
+{
+    size_t total = 1 + sizeof(j_close) - 1 + 1; /* '[', "\n]\n" and the NUL */
+    for (size_t i = 0; i < n; i++)
+        total += strlen(e[i].name) * J_ESC_MAX + J_ROW_FIXED;
+    return total;
+}
+
+/* The length of the UTF-8 sequence at s (1 to 4 bytes), or 0 when it is not
+ * valid: a stray or missing continuation byte, an overlong form, a
+ * surrogate or a code point above U+10FFFF (RFC 3629). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xbf; /* the second byte's range */
+    size_t len;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4;
+    else
+        return 0;
+    if (c == 0xe0)
+        lo = 0xa0; /* overlong */
+    else if (c == 0xed)
+        hi = 0x9f; /* surrogates */
+    else if (c == 0xf0)
+        lo = 0x90; /* overlong */
+    else if (c == 0xf4)
+        hi = 0x8f; /* above U+10FFFF */
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return len;
+}
+
+static int utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0, u; i < n; i += u)
+        if ((u = utf8_len(p + i, n - i)) == 0)
+            return 0;
+    return 1;
+}
+
+static void put_u00(struct buf *b, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    buf_append(b, esc, sizeof(esc));
+}
+
+/* A valid UTF-8 name as the inside of a JSON string. */
+static void put_json_str(struct buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '"' || p[i] == '\\') {
+            buf_putc(b, '\\');
+            buf_putc(b, (char)p[i]);
+        } else if (p[i] < 0x20 || p[i] == 0x7f) {
+            put_u00(b, p[i]);
+        } else if (p[i] == 0xc2 && i + 1 < n && p[i + 1] < 0xa0) {
+            put_u00(b, p[++i]); /* U+0080..U+009F, a C1 control */
+        } else {
+            buf_putc(b, (char)p[i]);
+        }
+    }
+}
+
+/* "yyyy-mm-ddThh:mm:ssZ" in quotes, or null outside the years 0000-9999. */
+static void put_json_time(struct buf *b, time_t t)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
+        buf_puts(b, "null");
+        return;
+    }
+    buf_putc(b, '"');
+    buf_put_ymd(b, &tm, '-');
+    buf_putc(b, 'T');
+    buf_put_hms(b, &tm, true);
+    buf_puts(b, "Z\"");
+}
+
+static void put_json_row(struct buf *b, const struct autoindex_entry *e)
+{
+    buf_puts(b, j_name);
+    put_json_str(b, e->name, strlen(e->name));
+    buf_puts(b, j_type);
+    buf_puts(b, e->is_dir ? "directory" : "file");
+    buf_puts(b, j_size);
+    buf_putu(b, e->is_dir ? 0 : e->size, 1);
+    buf_puts(b, j_mtime);
+    put_json_time(b, e->mtime);
+    buf_puts(b, j_end);
+}
+
+int autoindex_render_json(struct autoindex_entry *e, size_t n, struct buf *out)
+{
+    size_t rows = 0;
+    sort_entries(e, n);
+    buf_putc(out, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (!utf8_valid(e[i].name, strlen(e[i].name)))
+            continue; /* no JSON string names it: see autoindex.h */
+        buf_puts(out, rows++ ? j_sep : j_sep + 1);
+        put_json_row(out, &e[i]);
+    }
+    buf_puts(out, rows ? j_close : j_close + 1);
     return out->overflow ? -1 : 0;
 }

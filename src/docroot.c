@@ -7,7 +7,9 @@
  * before 5.6, or valgrind, which does not know the call), docroot_probe()
  * says so, the server logs it, and opens go through the realpath() of the
  * request checked against the realpath() of the docroot instead.  Also owns
- * the errno -> status table.  Never reads file contents. */
+ * the errno -> status table, and which entries a listing shows: only those
+ * a client could then fetch (docroot_list() in docroot.h).  Never reads file
+ * contents. */
 #define _GNU_SOURCE
 #include "docroot.h"
 
@@ -24,6 +26,8 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "buf.h"
+#include "path.h"
 
 static int openat2_beneath(int dirfd, const char *path, int flags)
 {
@@ -149,52 +153,140 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-enum http_status docroot_list(int dir, int hide_dot, struct dirlist *out)
+/* A name a listing may show: one a request can name (path.c), not the
+ * rules file, and with hide_dot not a dotfile. */
+static bool listable_name(const char *name, int hide_dot)
 {
-    size_t cap = 0, names_len = 0, names_cap = 0;
-    size_t *offs = NULL; /* name offsets; pointers are fixed up at the end */
-    int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    memset(out, 0, sizeof(*out));
-    if (fd < 0)
-        return docroot_status(errno);
+    return path_name_servable(name, strlen(name)) && strcmp(name, "_redirects") != 0 &&
+           !(hide_dot && name[0] == '.');
+}
+
+/* A symlink in the directory rel, as a client would get it: opened by
+ * docroot_open(), so only when it resolves beneath the docroot to a regular
+ * file or directory; *sb is then what it leads to.  A target that is not a
+ * regular file or directory (FIFO, device), or missing, is refused by a
+ * stat before anything is opened.  1 when it can be fetched, 0 when not,
+ * -1 when out of fds or memory (the listing would be incomplete). */
+static int link_fetchable(int rootfd, const char *rel, int dfd, const char *name,
+                          struct stat *sb)
+{
+    char mem[PATH_MAX + NAME_MAX + 2];
+    struct buf b;
+    int fd;
+    if (fstatat(dfd, name, sb, 0) != 0 ||
+        !(S_ISREG(sb->st_mode) || S_ISDIR(sb->st_mode)))
+        return 0; /* dangling, a loop, or leads to a FIFO or device */
+    buf_init(&b, mem, sizeof(mem));
+    if (strcmp(rel, ".") != 0) {
+        buf_puts(&b, rel);
+        buf_putc(&b, '/');
+    }
+    if (!buf_puts(&b, name)) /* longer than any path an open takes */
+        return 0;
+    enum http_status st = docroot_open(rootfd, mem, &fd, sb);
+    if (st == HTTP_STATUS_UNAVAILABLE)
+        return -1;
+    if (st != HTTP_STATUS_OK)
+        return 0; /* leads out of the docroot, or cannot be opened */
+    close(fd);
+    return 1;
+}
+
+/* Whether the entry `name` of the directory rel (open as dfd) can be
+ * fetched, as link_fetchable(); *sb is then what a client gets (a symlink's
+ * target). */
+static int entry_fetchable(int rootfd, const char *rel, int dfd, const char *name,
+                           struct stat *sb)
+{
+    if (fstatat(dfd, name, sb, AT_SYMLINK_NOFOLLOW) != 0)
+        return 0; /* vanished */
+    if (S_ISLNK(sb->st_mode))
+        return link_fetchable(rootfd, rel, dfd, name, sb);
+    return S_ISREG(sb->st_mode) || S_ISDIR(sb->st_mode);
+}
+
+/* The directory rel beneath rootfd, open for readdir(), or NULL with *st. */
+static DIR *open_dir(int rootfd, const char *rel, enum http_status *st)
+{
+    int fd;
+    struct stat sb;
+    if ((*st = docroot_open(rootfd, rel, &fd, &sb)) != HTTP_STATUS_OK)
+        return NULL;
+    if (!S_ISDIR(sb.st_mode)) {
+        close(fd);
+        *st = docroot_status(ENOTDIR);
+        return NULL;
+    }
     DIR *d = fdopendir(fd);
     if (!d) {
+        *st = docroot_status(errno);
         close(fd);
-        return docroot_status(errno);
     }
-    enum http_status st = HTTP_STATUS_OK;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-            (hide_dot && de->d_name[0] == '.'))
-            continue;
+    return d;
+}
+
+/* Growing arrays of a listing being read; offs[i] is entry i's name in
+ * names until the end, when the pointers are set (names may move). */
+struct list_build {
+    struct dirlist *out;
+    size_t cap, ocap, names_len, names_cap;
+    size_t *offs;
+};
+
+/* Append one entry: 200, 500 past MH_AUTOINDEX_ENTRIES_MAX, 503 on ENOMEM. */
+static enum http_status list_add(struct list_build *lb, const char *name,
+                                 const struct stat *sb)
+{
+    struct dirlist *out = lb->out;
+    size_t len = strlen(name) + 1;
+    if (out->n == MH_AUTOINDEX_ENTRIES_MAX)
+        return HTTP_STATUS_INTERNAL;
+    if (grow((void **)&out->entries, &lb->cap, out->n + 1, sizeof(*out->entries)) ||
+        grow((void **)&lb->offs, &lb->ocap, out->n + 1, sizeof(*lb->offs)) ||
+        grow((void **)&out->names, &lb->names_cap, lb->names_len + len, 1))
+        return HTTP_STATUS_UNAVAILABLE;
+    memcpy(out->names + lb->names_len, name, len);
+    lb->offs[out->n] = lb->names_len;
+    lb->names_len += len;
+    out->entries[out->n].is_dir = S_ISDIR(sb->st_mode);
+    out->entries[out->n].size = (uint64_t)sb->st_size;
+    out->entries[out->n].mtime = sb->st_mtime;
+    out->n++;
+    return HTTP_STATUS_OK;
+}
+
+enum http_status docroot_list(int rootfd, const char *rel, int hide_dot,
+                              struct dirlist *out)
+{
+    struct list_build lb = {.out = out};
+    enum http_status st;
+    memset(out, 0, sizeof(*out));
+    DIR *d = open_dir(rootfd, rel, &st);
+    if (!d)
+        return st;
+    for (;;) {
+        errno = 0;
+        struct dirent *de = readdir(d);
         struct stat sb;
-        if (fstatat(dirfd(d), de->d_name, &sb, 0) != 0)
-            continue; /* vanished, or a dangling symlink: not listed */
-        size_t len = strlen(de->d_name) + 1;
-        if (out->n == MH_AUTOINDEX_ENTRIES_MAX) {
-            st = HTTP_STATUS_INTERNAL;
+        if (!de) {
+            if (errno)
+                st = docroot_status(errno);
             break;
         }
-        size_t ocap = cap;
-        if (grow((void **)&out->entries, &cap, out->n + 1, sizeof(*out->entries)) ||
-            grow((void **)&offs, &ocap, out->n + 1, sizeof(*offs)) ||
-            grow((void **)&out->names, &names_cap, names_len + len, 1)) {
+        int ok = listable_name(de->d_name, hide_dot)
+                     ? entry_fetchable(rootfd, rel, dirfd(d), de->d_name, &sb)
+                     : 0;
+        if (ok < 0)
             st = HTTP_STATUS_UNAVAILABLE;
+        else if (ok)
+            st = list_add(&lb, de->d_name, &sb);
+        if (st != HTTP_STATUS_OK)
             break;
-        }
-        memcpy(out->names + names_len, de->d_name, len);
-        offs[out->n] = names_len;
-        names_len += len;
-        out->entries[out->n].is_dir = S_ISDIR(sb.st_mode);
-        out->entries[out->n].size = (uint64_t)sb.st_size;
-        out->entries[out->n].mtime = sb.st_mtime;
-        out->n++;
     }
     closedir(d);
     for (size_t i = 0; i < out->n; i++)
-        out->entries[i].name = out->names + offs[i];
-    free(offs);
+        out->entries[i].name = out->names + lb.offs[i];
+    free(lb.offs);
     if (st != HTTP_STATUS_OK)
         docroot_list_free(out);
     return st;

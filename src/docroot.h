@@ -34,10 +34,22 @@ struct dirlist {
     char *names;
 };
 
-/* Read the directory open as dirfd (not consumed); skips "." and "..", and
- * with hide_dot every name that starts with '.'.  Returns 200, 500 (more
- * than MH_AUTOINDEX_ENTRIES_MAX) or an errno status. */
-enum http_status docroot_list(int dirfd, int hide_dot, struct dirlist *out);
+/* Read the directory rel beneath rootfd (relative, as path_relative() gives:
+ * "." for the docroot), opened with docroot_open(), and keep only the
+ * entries a client could then fetch, in readdir() order:
+ *  - regular files and directories (lstat: no FIFO, socket or device);
+ *  - a symlink only when docroot_open(rel/name) succeeds (it stays beneath
+ *    the docroot and leads to a regular file or directory), listed with the
+ *    type, size and mtime of its target, as a client would get them; never
+ *    one that dangles, loops, climbs out or leads to a FIFO or device;
+ *  - names a request path can hold (path_name_servable()), never the
+ *    "_redirects" file, and with hide_dot none that starts with '.'.
+ * Returns 200, 404/403 when rel cannot be opened or is not a directory,
+ * 500 (more than MH_AUTOINDEX_ENTRIES_MAX entries listed), 503 (no memory,
+ * or no fd to open a symlink's target with: never a listing with entries
+ * missing) or an errno status; out is then empty. */
+enum http_status docroot_list(int rootfd, const char *rel, int hide_dot,
+                              struct dirlist *out);
 void docroot_list_free(struct dirlist *l);
 
 #endif

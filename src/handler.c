@@ -229,19 +229,14 @@ static void release_listing(const void *data, size_t len, void *arg)
     free((void *)data);
 }
 
-/* The HTML listing of the directory rel, shown as path. */
-static void serve_listing(struct handler_ctx *h, const char *rel, const char *path,
-                          struct reply *rp)
+/* The listing of the directory rel, shown as path: HTML, or JSON for a
+ * client that asks for it (route_wants_json()). */
+static void serve_listing(struct handler_ctx *h, const struct request *rq,
+                          const char *rel, const char *path, struct reply *rp)
 {
     struct dirlist l;
-    int dirfd;
-    struct stat dst;
-    enum http_status st = docroot_open(h->rootfd, rel, &dirfd, &dst);
-    if (st == HTTP_STATUS_OK) {
-        st = S_ISDIR(dst.st_mode) ? docroot_list(dirfd, h->cfg->hide_dotfiles, &l)
-                                  : HTTP_STATUS_NOT_FOUND;
-        close(dirfd);
-    }
+    enum http_status st = docroot_list(h->rootfd, rel, h->cfg->hide_dotfiles, &l);
+    reply_header(rp, "Vary", "Accept"); /* the same URL has two forms */
     if (st != HTTP_STATUS_OK) {
         if (st == HTTP_STATUS_INTERNAL)
             log_msg(MH_LOG_ERROR, "cannot list %s: more than %d entries", path,
@@ -249,27 +244,31 @@ static void serve_listing(struct handler_ctx *h, const char *rel, const char *pa
         reply_status(rp, st);
         return;
     }
-    size_t cap = autoindex_bound(l.entries, l.n, strlen(path));
-    char *html = malloc(cap);
+    bool json = route_wants_json(rq);
+    size_t cap = json ? autoindex_json_bound(l.entries, l.n)
+                      : autoindex_bound(l.entries, l.n, strlen(path));
+    char *text = malloc(cap);
     struct buf b;
-    if (!html) {
+    if (!text) {
         docroot_list_free(&l);
         reply_status(rp, HTTP_STATUS_UNAVAILABLE);
         return;
     }
-    buf_init(&b, html, cap);
-    int r = autoindex_render(path, l.entries, l.n, &b);
+    buf_init(&b, text, cap);
+    int r = json ? autoindex_render_json(l.entries, l.n, &b)
+                 : autoindex_render(path, l.entries, l.n, &b);
     docroot_list_free(&l);
-    if (r != 0) { /* autoindex_bound is wrong: a bug, never a cut page */
+    if (r != 0) { /* the bound is wrong: a bug, never a cut page */
         log_msg(MH_LOG_ERROR, "listing of %s overflowed its bound", path);
-        free(html);
+        free(text);
         reply_status(rp, HTTP_STATUS_INTERNAL);
         return;
     }
-    reply_header(rp, "Content-Type", "text/html; charset=utf-8");
+    reply_header(rp, "Content-Type",
+                 json ? "application/json" : "text/html; charset=utf-8");
     rp->status = HTTP_STATUS_OK;
     rp->kind = BODY_MEMORY;
-    rp->mem = html;
+    rp->mem = text;
     rp->len = b.len;
     rp->release = release_listing;
 }
@@ -306,7 +305,7 @@ static void serve_directory(struct handler_ctx *h, const struct request *rq,
     buf_append(&b, p->buf, p->len);
     if (p->len > 1)
         buf_putc(&b, '/');
-    serve_listing(h, path_relative(p), dir, rp);
+    serve_listing(h, rq, path_relative(p), dir, rp);
 }
 
 /* Decide the reply to rq. */

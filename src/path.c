@@ -125,6 +125,19 @@ int path_is_hidden(const char *path, size_t len)
     return 0;
 }
 
+bool path_name_servable(const char *name, size_t len)
+{
+    if (len == 0 || (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'))))
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        /* the bytes decode() refuses, and '/', a separator or %2f */
+        if (c < 0x20 || c == 0x7f || c == '\\' || c == '/')
+            return false;
+    }
+    return true;
+}
+
 const char *path_extension(const char *path, size_t len, size_t *ext_len)
 {
     size_t i = len;

@@ -43,6 +43,12 @@ const char *path_relative(const struct path_out *out);
  * (RFC 8615), which is public by design. */
 int path_is_hidden(const char *path, size_t len);
 
+/* True when a request path can name a file called name[0, len): it is not
+ * empty, "." or "..", and holds none of the bytes path_resolve() refuses in
+ * a decoded path (NUL, 0x01-0x1f, 0x7f, backslash) nor '/'.  Listings show
+ * only such names: a client could not ask for the others. */
+bool path_name_servable(const char *name, size_t len);
+
 /* The extension of the last segment (after its last '.', not a leading one)
  * and its length, or NULL when there is none. */
 const char *path_extension(const char *path, size_t len, size_t *ext_len);

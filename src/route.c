@@ -114,6 +114,59 @@ bool route_closes(const struct request *rq)
     return http10 && !(c && !strncasecmp(c, "keep-alive", 10));
 }
 
+/* The q of one media range's parameters (";q=0.5;..."), in thousandths:
+ * 1000 when absent, 0 when malformed (RFC 9110 12.4.2: at most three
+ * decimals). */
+static int media_q(const char *p, const char *end)
+{
+    while (p < end) {
+        while (p < end && (*p == ';' || *p == ' ' || *p == '\t'))
+            p++;
+        if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+            p += 2;
+            int q = 0, digits = 0;
+            if (p < end && (*p == '0' || *p == '1'))
+                q = (*p++ - '0') * 1000;
+            else
+                return 0;
+            if (p < end && *p == '.')
+                for (p++; p < end && *p >= '0' && *p <= '9' && digits < 3;
+                     p++, digits++)
+                    q += (*p - '0') * (digits == 0 ? 100 : digits == 1 ? 10 : 1);
+            while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+            return (p == end || *p == ';') && q <= 1000 ? q : 0;
+        }
+        while (p < end && *p != ';')
+            p++;
+    }
+    return 1000;
+}
+
+bool route_wants_json(const struct request *rq)
+{
+    const char *v = route_header(rq, "Accept");
+    int json = -1, html = -1;
+    while (v && *v) {
+        const char *end = v + strcspn(v, ",");
+        const char *t = v;
+        while (t < end && (*t == ' ' || *t == '\t'))
+            t++;
+        const char *semi = memchr(t, ';', (size_t)(end - t));
+        const char *tend = semi ? semi : end;
+        while (tend > t && (tend[-1] == ' ' || tend[-1] == '\t'))
+            tend--;
+        size_t n = (size_t)(tend - t);
+        int q = semi ? media_q(semi, end) : 1000;
+        if (n == 16 && !strncasecmp(t, "application/json", n) && q > json)
+            json = q;
+        if (n == 9 && !strncasecmp(t, "text/html", n) && q > html)
+            html = q;
+        v = *end ? end + 1 : end;
+    }
+    return json > 0 && json >= html;
+}
+
 int route_target(const struct request *rq, struct path_out *p, const char **query)
 {
     const char *t = rq->target;

@@ -71,6 +71,12 @@ bool route_closes(const struct request *rq);
  * *query set (NULL: none), or 400. */
 int route_target(const struct request *rq, struct path_out *p, const char **query);
 
+/* Whether a listing should be JSON: the Accept header names
+ * application/json with a q above 0 and not below text/html's (a browser's
+ * Accept names text/html, or JSON not at all).  Wildcards count for
+ * neither. */
+bool route_wants_json(const struct request *rq);
+
 /* What a lookup of a path found, and what comes of it. */
 enum route_step {
     ROUTE_FILE,      /* serve the regular file */

@@ -2,7 +2,11 @@
  * row first, then directories, then files, each in byte order), escaping of
  * names (HTML in text, percent-encoding in links, every link starting with
  * "./"), sizes and dates, the title, and autoindex_bound: a buffer of
- * exactly the bound always suffices, a small one gives -1. */
+ * exactly the bound always suffices, a small one gives -1.  The JSON form:
+ * the empty array, the exact text of each row, the same order, escaping of
+ * '"', '\\', control bytes and C1 controls, names that are not UTF-8 left out
+ * (and kept in HTML), mtimes at the edges of the years 0000-9999, and
+ * autoindex_json_bound with worst-case names. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -222,6 +226,232 @@ static void test_overflow(void **state)
     assert_int_equal(short_by_one, -1);
 }
 
+/* --- JSON --- */
+
+static size_t json_len; /* of the last render_json_ok() */
+
+static void render_json_ok(struct autoindex_entry *e, size_t n)
+{
+    struct buf b;
+    buf_init(&b, page, sizeof(page));
+    assert_int_equal(autoindex_render_json(e, n, &b), 0);
+    assert_false(b.overflow);
+    assert_int_equal(strlen(page), b.len);
+    json_len = b.len;
+}
+
+static void test_json_empty(void **state)
+{
+    (void)state;
+    render_json_ok(NULL, 0);
+    assert_string_equal(page, "[]\n");
+    assert_true(autoindex_json_bound(NULL, 0) >= sizeof("[]\n"));
+    /* entries that are all left out give the empty array too */
+    struct autoindex_entry e[] = {{"\xff", 0, 1, 0}, {"a\xc3", 1, 0, 0}};
+    render_json_ok(e, 2);
+    assert_string_equal(page, "[]\n");
+}
+
+static void test_json_rows_and_order(void **state)
+{
+    (void)state;
+    struct autoindex_entry e[] = {
+        {"b.txt", 0, 1, 0},
+        {"Zdir", 1, 4096, 1795819626},
+        {"a.html", 0, 1234567890123ull, 1795819626},
+        {"adir", 1, 0, 0},
+        {"10", 0, 0, -1},
+        {"\xc3\xa9t\xc3\xa9", 0, UINT64_MAX, 253402300799},
+    };
+    size_t n = sizeof(e) / sizeof(e[0]);
+    render_json_ok(e, n);
+    assert_string_equal(
+        page, "[\n"
+              "{\"name\": \"Zdir\", \"type\": \"directory\", \"size\": 0, "
+              "\"mtime\": \"2026-11-27T22:47:06Z\"},\n"
+              "{\"name\": \"adir\", \"type\": \"directory\", \"size\": 0, "
+              "\"mtime\": \"1970-01-01T00:00:00Z\"},\n"
+              "{\"name\": \"10\", \"type\": \"file\", \"size\": 0, "
+              "\"mtime\": \"1969-12-31T23:59:59Z\"},\n"
+              "{\"name\": \"a.html\", \"type\": \"file\", \"size\": 1234567890123, "
+              "\"mtime\": \"2026-11-27T22:47:06Z\"},\n"
+              "{\"name\": \"b.txt\", \"type\": \"file\", \"size\": 1, "
+              "\"mtime\": \"1970-01-01T00:00:00Z\"},\n"
+              "{\"name\": \"\xc3\xa9t\xc3\xa9\", \"type\": \"file\", "
+              "\"size\": 18446744073709551615, \"mtime\": \"9999-12-31T23:59:59Z\"}\n"
+              "]\n");
+
+    /* the HTML listing of the same entries has the same order */
+    render_ok("/d/", e, n);
+    size_t prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        char href[64];
+        snprintf(href, sizeof(href), "\">%s%s</a>", e[i].name, e[i].is_dir ? "/" : "");
+        size_t p = pos(href);
+        assert_true(p > prev);
+        prev = p;
+    }
+}
+
+static void test_json_mtime_range(void **state)
+{
+    (void)state;
+    struct autoindex_entry e[] = {
+        {"a", 0, 0, (time_t)-62167219200}, /* 0000-01-01T00:00:00Z */
+        {"b", 0, 0, (time_t)-62167219201}, /* year -1 */
+        {"c", 0, 0, (time_t)253402300800}, /* year 10000 */
+        {"d", 0, 0, (time_t)67767976233316800},
+    };
+    render_json_ok(e, 4);
+    pos("{\"name\": \"a\", \"type\": \"file\", \"size\": 0, "
+        "\"mtime\": \"0000-01-01T00:00:00Z\"},\n");
+    pos("{\"name\": \"b\", \"type\": \"file\", \"size\": 0, \"mtime\": null},\n");
+    pos("{\"name\": \"c\", \"type\": \"file\", \"size\": 0, \"mtime\": null},\n");
+    pos("{\"name\": \"d\", \"type\": \"file\", \"size\": 0, \"mtime\": null}\n]\n");
+}
+
+static void test_json_escaping(void **state)
+{
+    (void)state;
+    struct autoindex_entry e[] = {
+        {"q\"b\\s", 0, 1, 0},
+        {"c\x01\x1f\t\n\x7f.txt", 0, 2, 0},
+        {"C1\xc2\x80\xc2\x9f\xc2\xa0", 0, 3, 0}, /* U+0080, U+009F, U+00A0 */
+        {"k\xe2\x80\xa8\xf0\x9f\x98\x80/</", 1, 0, 0},
+    };
+    render_json_ok(e, 4);
+    pos("{\"name\": \"q\\\"b\\\\s\", ");
+    pos("{\"name\": \"c\\u0001\\u001f\\u0009\\u000a\\u007f.txt\", ");
+    pos("{\"name\": \"C1\\u0080\\u009f\xc2\xa0\", ");
+    pos("{\"name\": \"k\xe2\x80\xa8\xf0\x9f\x98\x80/</\", \"type\": \"directory\", ");
+    /* no raw control byte anywhere but the newlines between rows */
+    for (size_t i = 0; i < json_len; i++) {
+        unsigned char c = (unsigned char)page[i];
+        assert_true(c == '\n' || (c >= 0x20 && c != 0x7f));
+    }
+    assert_int_equal(count("\n"), 6);
+}
+
+static void test_json_not_utf8(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "caf\xe9",          /* Latin-1 */
+        "\xff",             /* never in UTF-8 */
+        "\x80x",            /* a stray continuation byte */
+        "\xc0\xaf",         /* overlong '/' */
+        "\xe0\x80\xaf",     /* overlong */
+        "\xed\xa0\x80",     /* a surrogate */
+        "\xf4\x90\x80\x80", /* above U+10FFFF */
+        "\xf5\x80\x80\x80", /* never in UTF-8 */
+        "end\xe2\x82",      /* cut short */
+        "\xe2\x82x",        /* a missing continuation byte */
+    };
+    enum { NBAD = sizeof(bad) / sizeof(bad[0]) };
+    struct autoindex_entry e[NBAD + 2];
+    for (size_t i = 0; i < NBAD; i++)
+        e[i] = (struct autoindex_entry){bad[i], (int)(i % 2), 1, 0};
+    e[NBAD] = (struct autoindex_entry){"ok", 0, 7, 0};
+    e[NBAD + 1] = (struct autoindex_entry){"\xf4\x8f\xbf\xbf", 0, 8, 0}; /* U+10FFFF */
+    render_json_ok(e, NBAD + 2);
+    assert_string_equal(page, "[\n"
+                              "{\"name\": \"ok\", \"type\": \"file\", \"size\": 7, "
+                              "\"mtime\": \"1970-01-01T00:00:00Z\"},\n"
+                              "{\"name\": \"\xf4\x8f\xbf\xbf\", \"type\": \"file\", "
+                              "\"size\": 8, \"mtime\": \"1970-01-01T00:00:00Z\"}\n"
+                              "]\n");
+    /* the HTML form still lists them, its links percent-encoded */
+    render_ok("/", e, NBAD + 2);
+    pos("<a href=\"./caf%E9\">caf\xe9</a>");
+    assert_int_equal(count("<a href="), NBAD + 3);
+}
+
+/* Names of 255 bytes that escape to the most: control bytes (6 each), C1
+ * controls and the quote and backslash. */
+static void worst_names(char (*names)[256], struct autoindex_entry *e, size_t n)
+{
+    static const char worst[] = "\x01\x1f\x7f\"\\";
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < 255; j++)
+            names[i][j] = i % 3 == 2 ? (j % 2 ? "\x80\x9f"[i % 2] : '\xc2')
+                          : i % 3    ? worst[(i + j) % (sizeof(worst) - 1)]
+                                     : '\x01';
+        names[i][255] = '\0';
+        if (i % 3 == 2) /* an odd length would cut the last C1 */
+            names[i][254] = '\x01';
+        e[i].name = names[i];
+        e[i].is_dir = (int)(i % 4 == 0);
+        e[i].size = UINT64_MAX - i;
+        e[i].mtime = i % 2 ? (time_t)253402300799 : (time_t)-62167219200;
+    }
+}
+
+/* Render into exactly `cap` bytes: 0 or -1. */
+static int render_json_in(struct autoindex_entry *e, size_t n, size_t cap, size_t *len)
+{
+    char *mem = malloc(cap);
+    assert_non_null(mem);
+    struct buf b;
+    buf_init(&b, mem, cap);
+    int r = autoindex_render_json(e, n, &b);
+    *len = b.len;
+    if (r == 0)
+        assert_int_equal(strlen(mem), b.len);
+    else
+        assert_true(b.overflow && mem[b.len] == '\0');
+    free(mem);
+    return r;
+}
+
+static void test_json_bound(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    static char names[N][256];
+    static struct autoindex_entry e[N];
+    worst_names(names, e, N);
+    size_t bound = autoindex_json_bound(e, N), len;
+    assert_int_equal(render_json_in(e, N, bound, &len), 0);
+    assert_true(len < bound);
+
+    /* one worst-case file row: the bound is over by the ',' the first row
+     * has not and "directory" being longer than "file" */
+    struct autoindex_entry one = {names[0], 0, UINT64_MAX, 253402300799};
+    bound = autoindex_json_bound(&one, 1);
+    assert_int_equal(render_json_in(&one, 1, bound, &len), 0);
+    assert_int_equal(bound - (len + 1), 1 + 5);
+    /* ...and every byte of the name took its 6 */
+    assert_int_equal(len, 6 * 255 + strlen("[\n{\"name\": \"\", \"type\": \"file\", "
+                                           "\"size\": 18446744073709551615, \"mtime\": "
+                                           "\"9999-12-31T23:59:59Z\"}\n]\n"));
+}
+
+static void test_json_overflow(void **state)
+{
+    (void)state;
+    enum { N = 30 };
+    static char names[N][256];
+    static struct autoindex_entry e[N];
+    worst_names(names, e, N);
+    size_t len, len2;
+    assert_int_equal(render_json_in(e, N, autoindex_json_bound(e, N), &len), 0);
+    /* exactly the text and its NUL fits; one byte less does not */
+    assert_int_equal(render_json_in(e, N, len + 1, &len2), 0);
+    assert_int_equal(len2, len);
+    assert_int_equal(render_json_in(e, N, len, &len2), -1);
+    assert_true(len2 < len);
+
+    struct autoindex_entry few[] = {{"a.txt", 0, 1, 0}, {"b", 1, 0, 0}};
+    char small[64];
+    struct buf b;
+    buf_init(&b, small, sizeof(small));
+    assert_int_equal(autoindex_render_json(few, 2, &b), -1);
+    assert_true(b.overflow);
+    assert_int_equal(small[b.len], '\0');
+    buf_init(&b, small, 3); /* "[]\n" needs 4 */
+    assert_int_equal(autoindex_render_json(NULL, 0, &b), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +462,13 @@ int main(void)
         cmocka_unit_test(test_empty_directory),
         cmocka_unit_test(test_bound_suffices),
         cmocka_unit_test(test_overflow),
+        cmocka_unit_test(test_json_empty),
+        cmocka_unit_test(test_json_rows_and_order),
+        cmocka_unit_test(test_json_mtime_range),
+        cmocka_unit_test(test_json_escaping),
+        cmocka_unit_test(test_json_not_utf8),
+        cmocka_unit_test(test_json_bound),
+        cmocka_unit_test(test_json_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -262,6 +262,54 @@ static void test_found(void **state)
     }
 }
 
+static bool wants_json(const char *accept)
+{
+    struct req_header h[1] = {{"Accept", accept}};
+    struct request rq = {.method = METHOD_GET,
+                         .target = "/",
+                         .major = 1,
+                         .minor = 1,
+                         .headers = h,
+                         .n_headers = accept ? 1 : 0};
+    return route_wants_json(&rq);
+}
+
+static void test_wants_json(void **state)
+{
+    (void)state;
+    static const char *const yes[] = {"application/json",
+                                      "Application/JSON",
+                                      "application/json;q=0.5",
+                                      "text/html;q=0.5, application/json",
+                                      "application/json, text/html",
+                                      "application/json;charset=utf-8",
+                                      " application/json ; q=1.0 ",
+                                      "text/plain, application/json;q=0.001",
+                                      "application/json;q=0.9;level=1",
+                                      "application/json;q=0.5, text/html;q=0.5"};
+    static const char *const no[] = {
+        NULL,
+        "",
+        "*/*",
+        "text/html",
+        "application/*",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        "application/json;q=0",
+        "application/json;q=0.000",
+        "text/html, application/json;q=0.9",
+        "application/jsonx",
+        "application/json;q=2",
+        "application/json;q=abc",
+        "xapplication/json",
+        "application/json;q=0.5, text/html;q=0.6"};
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+        if (!wants_json(yes[i]))
+            fail_msg("JSON not chosen for Accept: %s", yes[i]);
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        if (wants_json(no[i]))
+            fail_msg("JSON chosen for Accept: %s", no[i] ? no[i] : "(none)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_closes),
         cmocka_unit_test(test_targets),
         cmocka_unit_test(test_found),
+        cmocka_unit_test(test_wants_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
