@@ -171,6 +171,25 @@
  * error-log line, never an unbounded page. */
 #define MH_AUTOINDEX_ENTRIES_MAX 10000
 
+/* --- _redirects files --- */
+
+/* bytes: one _redirects file; the caller reads at most one byte more, and
+ * what lies past this is reported (FILE:LINE) and ignored.  A file of 10,000
+ * rules of 100 bytes fits; a docs upload is never read without bound. */
+#define MH_REDIRECTS_FILE_MAX (1024 * 1024)
+/* count: rules kept from one _redirects file; the first rule past it is
+ * reported and the rest of the file ignored.  Bounds the memory of a file's
+ * rules (about 40 bytes each, plus the text) and the patterned rules tried
+ * per request. */
+#define MH_REDIRECTS_RULES_MAX 10000
+/* bytes: one line of a _redirects file, its line ending excluded; a longer
+ * line is a bad line.  A target URL is one Location value: this is far
+ * below MH_URL_PATH_MAX, and two fields fit in a log line. */
+#define MH_REDIRECTS_LINE_MAX 2048
+/* count: placeholders (:name segments and the final *) in one rule's
+ * `from`; more is a bad line.  Matching keeps their values on the stack. */
+#define MH_REDIRECTS_PLACEHOLDERS_MAX 8
+
 /* --- errors --- */
 
 /* bytes: one error message carried to the user (FILE:LINE: text). */
