@@ -32,8 +32,9 @@ DEPS  := gcc make cmake pkg-config libevent-dev libmagic-dev libcmocka-dev \
          media-types curl python3
 # What building and testing the Debian package needs on top of DEPS.
 PKG_DEPS := debhelper dpkg-dev fakeroot lintian logrotate blhc
-# What the browser test and build_clang need (they skip, saying so, without).
-TEST_DEPS := chromium clang-14
+# What the browser test, build_clang and the generated-site test of
+# test_docsite need (they skip, saying so, without).
+TEST_DEPS := chromium clang-14 mkdocs-doc
 VERSION  := $(shell grep -o -m1 'minihttpd VERSION [0-9.]*' CMakeLists.txt | cut -d' ' -f3)
 PKG      := build/pkg
 
@@ -119,6 +120,7 @@ package: pkg-deps
 
 bench: build
 	python3 bench/run
+	python3 bench/docsite
 
 # One million mixed requests against build/release; RSS and fds must stay flat.
 soak: build

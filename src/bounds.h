@@ -82,6 +82,17 @@
 /* seconds: how long a cached file's metadata is trusted before the path is
  * opened again (minihttpd(8): a changed file is seen within a second). */
 #define MH_FILE_CACHE_VALID_SEC 1
+/* count: directories a worker remembers (dircache.c): whether each exists
+ * and its _redirects rules.  Each holds at most one file's rules
+ * (MH_REDIRECTS_FILE_MAX of text), so the bound on their memory is
+ * this times that, reached only by a docroot of 64 such files. */
+#define MH_DIRCACHE_SLOTS 64
+/* count: directories above a missing path that are looked at for
+ * _redirects files and nearest error pages, from the docroot down.  A
+ * generated docs tree is rarely 10 deep (Javadoc's is about 8); a deeper
+ * path is still served, its deeper directories' _redirects and 404.html
+ * are not consulted (minihttpd(8)).  It bounds the work of a miss. */
+#define MH_RESOLVE_DEPTH_MAX 32
 
 /* --- configuration --- */
 

@@ -78,6 +78,8 @@ static const struct key_def keys[] = {
     {"server", "index", K_INDEX, 0, 0, "index.html", RELOAD, F(index)},
     {"server", "autoindex", K_BOOL, 0, 0, "off", RELOAD, F(autoindex)},
     {"server", "hide_dotfiles", K_BOOL, 0, 0, "on", RELOAD, F(hide_dotfiles)},
+    {"server", "clean_urls", K_BOOL, 0, 0, "on", RELOAD, F(clean_urls)},
+    {"server", "redirects", K_BOOL, 0, 0, "on", RELOAD, F(redirects)},
     {"server", "cache_control", K_TEXT, 0, 0, "", RELOAD, F(cache_control)},
     {"server", "workers", K_WORKERS, 1, MH_WORKERS_MAX, "auto", RESTART, F(workers)},
     {"server", "user", K_USER, 0, 0, "", RESTART, F(user)},
@@ -360,11 +362,21 @@ static int on_error_page(struct loader *ld, const char *key, const char *value,
         return 1;
     }
     struct mh_error_page *p = &cfg->error_pages[cfg->n_error_pages];
+    /* "404.html": the nearest one, looked for from the request's directory
+     * up; "/404.html": that one page */
+    p->nearest = value[0] != '/';
+    char rooted[MH_ERROR_PAGE_PATH_MAX + 1];
+    struct buf rb;
+    buf_init(&rb, rooted, sizeof(rooted));
+    if (p->nearest)
+        buf_putc(&rb, '/');
+    buf_puts(&rb, value);
     struct path_out out = {.buf = p->path, .cap = sizeof(p->path)};
-    if (path_resolve(value, strlen(value), &out) != PATH_OK || out.trailing_slash) {
+    if (rb.overflow || path_resolve(rooted, rb.len, &out) != PATH_OK ||
+        out.trailing_slash || out.len < 2) {
         set_err(ld->err,
                 "%s:%u: %s = \"%s\": must be a file path inside the docroot, "
-                "like /404.html",
+                "like /404.html (that page) or 404.html (the nearest one)",
                 ld->file, line, buf_escape_str(k, sizeof(k), key),
                 buf_escape_str(v, sizeof(v), value));
         return 1;
@@ -629,6 +641,8 @@ static bool check_error_pages(struct loader *ld)
         char full[MH_FS_PATH_MAX + MH_ERROR_PAGE_PATH_MAX], pp[ESC_MAX];
         struct stat st;
         const struct mh_error_page *p = &cfg->error_pages[i];
+        if (p->nearest) /* each directory may have one, or none */
+            continue;
         snprintf(full, sizeof(full), "%s%s", cfg->docroot, p->path);
         int r = stat(full, &st), e = errno;
         if (r != 0 || !S_ISREG(st.st_mode)) {
@@ -809,11 +823,11 @@ const char *config_mime_lookup(const struct mh_config *cfg, const char *ext, siz
     return t ? t : mimetab_lookup(&cfg->types, ext, len);
 }
 
-const char *config_error_page(const struct mh_config *cfg, int status)
+const struct mh_error_page *config_error_page(const struct mh_config *cfg, int status)
 {
     for (unsigned i = 0; i < cfg->n_error_pages; i++)
         if ((int)cfg->error_pages[i].status == status)
-            return cfg->error_pages[i].path;
+            return &cfg->error_pages[i];
     return NULL;
 }
 

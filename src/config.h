@@ -29,7 +29,9 @@ struct mh_overrides {
 
 struct mh_error_page {
     unsigned status;                   /* 400..599 */
-    char path[MH_ERROR_PAGE_PATH_MAX]; /* normalised, inside the docroot */
+    char path[MH_ERROR_PAGE_PATH_MAX]; /* normalised, "/404.html" */
+    bool nearest; /* written without a leading '/': path is looked for in
+                     the request's directory, then each parent */
 };
 
 struct mh_config {
@@ -41,6 +43,8 @@ struct mh_config {
     unsigned n_index;
     bool autoindex;
     bool hide_dotfiles;                      /* 404 for /.x, except /.well-known */
+    bool clean_urls;                         /* /guide serves guide.html */
+    bool redirects;                          /* _redirects files apply */
     char cache_control[MH_HEADER_VALUE_MAX]; /* "" : no Cache-Control */
     unsigned workers;                        /* 0: auto, one per CPU */
     char user[MH_USER_MAX];                  /* "" : no privilege drop */
@@ -97,7 +101,7 @@ const char *config_mime_lookup(const struct mh_config *cfg, const char *ext,
                                size_t len);
 
 /* The [errors] page for a status, or NULL. */
-const char *config_error_page(const struct mh_config *cfg, int status);
+const struct mh_error_page *config_error_page(const struct mh_config *cfg, int status);
 
 /* Resolve cfg->user: 0 when unset or found, -1 with "FILE:LINE: ..." in err. */
 int config_check_user(const struct mh_config *cfg, struct mh_error *err);

@@ -37,6 +37,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "conn.h"
+#include "dircache.h"
 #include "docroot.h"
 #include "encoding.h"
 #include "fcache.h"
@@ -45,6 +46,7 @@
 #include "mime.h"
 #include "path.h"
 #include "precond.h"
+#include "redirects.h"
 #include "reply.h"
 #include "represent.h"
 #include "response.h"
@@ -69,7 +71,12 @@ struct handler_ctx {
     int rootfd;     /* O_PATH fd of cfg->docroot, refreshed each second */
     dev_t root_dev; /* which directory rootfd is */
     ino_t root_ino;
-    struct fcache *files;   /* open files, trusted for at most a second */
+    struct fcache *files;        /* open files, trusted for at most a second */
+    struct dircache *dirs;       /* directories and their _redirects rules */
+    struct fcache_file missing;  /* status 404: what no file gives */
+    const struct path_out *path; /* the request's path, once routed */
+    size_t ndirs;                /* its existing directories, deepest first: */
+    size_t dirs_len[MH_RESOLVE_DEPTH_MAX + 1]; /* their lengths in path->buf */
     struct conn *conn;      /* the connection of the request being handled */
     time_t now;             /* the current request's time */
     time_t root_err_logged; /* when a failing docroot was last logged */
@@ -308,8 +315,219 @@ static void serve_directory(struct handler_ctx *h, const struct request *rq,
     serve_listing(h, rq, path_relative(p), dir, rp);
 }
 
-/* Decide the reply to rq. */
-static void decide(struct handler_ctx *h, const struct request *rq, struct reply *rp)
+/* --- docs-site conventions: clean URLs, _redirects, nearest pages --- */
+
+static bool is_rules_file(const char *path, size_t len)
+{
+    static const char name[] = "/_redirects";
+    size_t n = sizeof(name) - 1;
+    return len >= n && !memcmp(path + len - n, name, n);
+}
+
+/* The directories holding path[0, len) that exist, deepest first, into
+ * h->dirs_len ("/a/b/c": "/a/b", "/a", "/"; with self, "/a/b/c" first):
+ * at most MH_RESOLVE_DEPTH_MAX from the docroot down.  Existence is
+ * monotone (a directory's parents exist), so the deepest is found by
+ * bisection: a handful of cached lookups, and no system call when the
+ * directories were looked at in the last second. */
+static void find_dirs(struct handler_ctx *h, const char *path, size_t len, bool self)
+{
+    size_t cand[MH_RESOLVE_DEPTH_MAX + 1], n = 0;
+    cand[n++] = 1; /* "/" */
+    for (size_t i = 1; i < len && n < MH_RESOLVE_DEPTH_MAX; i++)
+        if (path[i] == '/')
+            cand[n++] = i;
+    if (self && len > 1 && n < MH_RESOLVE_DEPTH_MAX)
+        cand[n++] = len;
+    size_t lo = 0, hi = n - 1; /* cand[lo] exists; is any deeper one? */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo + 1) / 2;
+        if (dircache_get(h->dirs, h->rootfd, h->cfg->docroot, path, cand[mid],
+                         h->cfg->redirects, h->now)
+                ->exists)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    h->ndirs = 0;
+    for (size_t i = lo + 1; i-- > 0;)
+        h->dirs_len[h->ndirs++] = cand[i];
+}
+
+/* The first _redirects rule for p, deepest file first (only forced ones
+ * for a path that exists): its status, and its target in to (URL form,
+ * a local one with its file's directory put before it); 0: none. */
+static int find_rule(struct handler_ctx *h, const struct path_out *p, bool forced_only,
+                     struct buf *to, struct redir_hit *hit)
+{
+    for (size_t i = 0; i < h->ndirs; i++) {
+        size_t dl = h->dirs_len[i];
+        const struct dircache_dir *d =
+            dircache_get(h->dirs, h->rootfd, h->cfg->docroot, p->buf, dl, true, h->now);
+        if (!d->rules || (forced_only && !redir_set_has_forced(d->rules)))
+            continue;
+        /* the path below the file's directory; "/" for the directory */
+        const char *sub = dl > 1 ? p->buf + dl : p->buf;
+        size_t sub_len = dl > 1 ? p->len - dl : p->len;
+        if (sub_len == 0) {
+            sub = "/";
+            sub_len = 1;
+        }
+        char t[3 * MH_URL_PATH_MAX];
+        struct buf tb;
+        buf_init(&tb, t, sizeof(t));
+        enum redir_match m =
+            redir_set_match(d->rules, sub, sub_len, forced_only, &tb, hit);
+        if (m == REDIR_NO_MATCH)
+            continue;
+        if (m == REDIR_MATCH_TOO_LONG)
+            return HTTP_STATUS_URI_TOO_LONG;
+        if (!hit->absolute && dl > 1)
+            buf_put_urlenc(to, p->buf, dl);
+        buf_append(to, tb.data, tb.len);
+        return to->overflow ? HTTP_STATUS_URI_TOO_LONG : hit->status;
+    }
+    return 0;
+}
+
+/* Where a target's path ends: at its '?' or '#', or its end. */
+static size_t path_end(const char *to, size_t len)
+{
+    size_t i = 0;
+    while (i < len && to[i] != '?' && to[i] != '#')
+        i++;
+    return i;
+}
+
+/* A local rule target's path (URL form), normalised: the same decoding and
+ * confinement as a request's.  False when it is refused. */
+static bool local_target(const char *to, size_t len, struct path_out *out)
+{
+    return path_resolve(to, path_end(to, len), out) == PATH_OK;
+}
+
+/* A 3xx rule: Location is the target (a local one normalised and encoded
+ * again), with the request's query put in when the target has none. */
+static void redirect_rule(struct reply *rp, int status, const char *to, size_t len,
+                          bool absolute, const char *query)
+{
+    char loc[3 * MH_REQUEST_LINE_MAX + 2], pbuf[MH_URL_PATH_MAX];
+    struct buf b;
+    buf_init(&b, loc, sizeof(loc));
+    size_t rest = path_end(to, len); /* the target's "?query#frag" */
+    if (absolute) {
+        buf_append(&b, to, rest);
+    } else {
+        struct path_out t = {.buf = pbuf, .cap = sizeof(pbuf)};
+        if (!local_target(to, len, &t)) {
+            reply_status(rp, HTTP_STATUS_NOT_FOUND);
+            return;
+        }
+        buf_put_urlenc(&b, t.buf, t.len);
+        if (t.trailing_slash && t.len > 1)
+            buf_putc(&b, '/');
+    }
+    if (query && (rest == len || to[rest] == '#')) { /* the target has none */
+        buf_putc(&b, '?');
+        path_put_query(&b, query, strlen(query));
+    }
+    buf_append(&b, to + rest, len - rest);
+    if (b.overflow) {
+        reply_status(rp, HTTP_STATUS_URI_TOO_LONG);
+        return;
+    }
+    reply_header(rp, "Location", loc);
+    reply_status(rp, status);
+}
+
+/* The file at p, or the one its clean URL names (p + ".html"); NULL when
+ * neither is a regular file or directory. */
+static struct fcache_file *lookup(struct handler_ctx *h, const struct path_out *p,
+                                  char *name, size_t cap, size_t *name_len)
+{
+    struct buf b;
+    buf_init(&b, name, cap);
+    buf_append(&b, p->buf, p->len);
+    *name_len = b.len;
+    struct fcache_file *f = fcache_get(h->files, h->rootfd, path_relative(p), h->now);
+    if (f->status != HTTP_STATUS_NOT_FOUND || !h->cfg->clean_urls ||
+        p->trailing_slash || p->len < 2)
+        return f;
+    if (!buf_puts(&b, ".html"))
+        return &h->missing;
+    f = fcache_get(h->files, h->rootfd, name + 1, h->now);
+    if (f->status == HTTP_STATUS_OK && !S_ISREG(f->file.st.st_mode))
+        return &h->missing; /* a directory guide.html/ is no page */
+    *name_len = b.len;
+    return f;
+}
+
+static void page_body(struct handler_ctx *h, struct fcache_file *f, const char *name,
+                      size_t len, struct reply *rp);
+
+/* What a path names: a file, a directory (slash redirect, index file,
+ * listing) or its status.  slash_to: the path a slash redirect goes to. */
+static void serve_path(struct handler_ctx *h, const struct request *rq,
+                       const struct path_out *p, const struct path_out *slash_to,
+                       struct fcache_file *f, const char *name, size_t name_len,
+                       const char *query, struct reply *rp)
+{
+    int status;
+    bool is_dir = f->status == HTTP_STATUS_OK && S_ISDIR(f->file.st.st_mode);
+    switch (route_found(f->status, is_dir, p->trailing_slash, &status)) {
+    case ROUTE_STATUS:
+        reply_status(rp, status);
+        break;
+    case ROUTE_SLASH:
+        redirect_slash(rp, slash_to, query);
+        break;
+    case ROUTE_DIRECTORY:
+        serve_directory(h, rq, p, rp);
+        break;
+    case ROUTE_FILE:
+        serve_file(h, rq, f, name, name_len, rp);
+        break;
+    }
+}
+
+/* A 200 or 404 rule: the target, resolved as a request's path is (exact,
+ * then clean URL; no more rules), served in place of p.  A target that
+ * is missing or refused leaves p's 404. */
+static void rewrite(struct handler_ctx *h, const struct request *rq,
+                    const struct path_out *p, int status, const char *to, size_t len,
+                    const char *query, struct reply *rp)
+{
+    char tbuf[MH_URL_PATH_MAX], name[MH_URL_PATH_MAX + sizeof(".html")];
+    struct path_out t = {.buf = tbuf, .cap = sizeof(tbuf)};
+    size_t name_len;
+    if (!local_target(to, len, &t) ||
+        (h->cfg->hide_dotfiles && path_is_hidden(t.buf, t.len)) ||
+        is_rules_file(t.buf, t.len)) {
+        reply_status(rp, HTTP_STATUS_NOT_FOUND);
+        return;
+    }
+    t.trailing_slash = t.trailing_slash || p->trailing_slash;
+    struct fcache_file *f = lookup(h, &t, name, sizeof(name), &name_len);
+    if (f->status == HTTP_STATUS_NOT_FOUND) {
+        reply_status(rp, HTTP_STATUS_NOT_FOUND);
+        return;
+    }
+    if (status == HTTP_STATUS_NOT_FOUND) { /* that page, as a 404 */
+        if (f->status == HTTP_STATUS_OK && S_ISREG(f->file.st.st_mode)) {
+            rp->status = HTTP_STATUS_NOT_FOUND;
+            page_body(h, f, name, name_len, rp);
+        } else {
+            reply_status(rp, HTTP_STATUS_NOT_FOUND);
+        }
+        return;
+    }
+    serve_path(h, rq, &t, p, f, name, name_len, query, rp);
+}
+
+/* Decide the reply to rq: route it, then the exact path, its clean URL,
+ * the _redirects rules, or its error. */
+static void decide(struct handler_ctx *h, const struct request *rq, struct path_out *p,
+                   struct reply *rp)
 {
     int status = route_check(rq, &rp->close);
     if (status == HTTP_STATUS_METHOD_NOT_ALLOWED)
@@ -318,58 +536,110 @@ static void decide(struct handler_ctx *h, const struct request *rq, struct reply
         reply_status(rp, status);
         return;
     }
-    char pathbuf[MH_URL_PATH_MAX];
-    struct path_out p = {.buf = pathbuf, .cap = sizeof(pathbuf)};
     const char *query;
-    if ((status = route_target(rq, &p, &query)) != 0) {
+    if ((status = route_target(rq, p, &query)) != 0) {
         reply_status(rp, status);
         return;
     }
-    if (h->cfg->hide_dotfiles && path_is_hidden(p.buf, p.len)) { /* .git, .env */
+    h->path = p;
+    if ((h->cfg->hide_dotfiles && path_is_hidden(p->buf, p->len)) || /* .git, .env */
+        is_rules_file(p->buf, p->len)) {
         reply_status(rp, HTTP_STATUS_NOT_FOUND);
         return;
     }
-    struct fcache_file *f = fcache_get(h->files, h->rootfd, path_relative(&p), h->now);
-    bool is_dir = f->status == HTTP_STATUS_OK && S_ISDIR(f->file.st.st_mode);
-    switch (route_found(f->status, is_dir, p.trailing_slash, &status)) {
-    case ROUTE_STATUS:
-        reply_status(rp, status);
-        break;
-    case ROUTE_SLASH:
-        redirect_slash(rp, &p, query);
-        break;
-    case ROUTE_DIRECTORY:
-        serve_directory(h, rq, &p, rp);
-        break;
-    case ROUTE_FILE:
-        serve_file(h, rq, f, p.buf, p.len, rp);
-        break;
+    char name[MH_URL_PATH_MAX + sizeof(".html")];
+    size_t name_len;
+    struct fcache_file *f = lookup(h, p, name, sizeof(name), &name_len);
+    bool exists = f->status != HTTP_STATUS_NOT_FOUND;
+    if (h->cfg->redirects) { /* on a hit, only forced rules are looked at */
+        char to[3 * MH_URL_PATH_MAX];
+        struct buf tb;
+        struct redir_hit hit;
+        buf_init(&tb, to, sizeof(to));
+        bool is_dir = f->status == HTTP_STATUS_OK && S_ISDIR(f->file.st.st_mode);
+        find_dirs(h, p->buf, p->len, is_dir);
+        status = find_rule(h, p, exists, &tb, &hit);
+        if (status == HTTP_STATUS_URI_TOO_LONG) {
+            reply_status(rp, status);
+            return;
+        }
+        if (status == HTTP_STATUS_OK || status == HTTP_STATUS_NOT_FOUND) {
+            rewrite(h, rq, p, status, to, tb.len, query, rp);
+            return;
+        }
+        if (status) {
+            redirect_rule(rp, status, to, tb.len, hit.absolute, query);
+            return;
+        }
     }
+    serve_path(h, rq, p, p, f, name, name_len, query, rp);
 }
 
 /* --- the finisher --- */
 
-/* The body of an error (or of a 301): the [errors] page for its status
- * when there is one that can be served, else the built-in page. */
+/* The file f (a regular file, named name) as the body of rp, whatever
+ * rp's status: an error page. */
+static void page_body(struct handler_ctx *h, struct fcache_file *f, const char *name,
+                      size_t len, struct reply *rp)
+{
+    reply_header(rp, "Content-Type", file_type(h, f, name, len));
+    rp->len = (uint64_t)f->file.st.st_size;
+    if (f->file.body) {
+        rp->kind = BODY_FILE;
+        rp->file = body_ref(f->file.body);
+    }
+}
+
+static bool can_send(const struct fcache_file *f)
+{
+    return f->status == HTTP_STATUS_OK && S_ISREG(f->file.st.st_mode) &&
+           (f->file.body || f->file.st.st_size == 0);
+}
+
+/* The nearest page: ep's name in the request's directory, then in each
+ * parent up to the docroot; false when there is none. */
+static bool nearest_page(struct handler_ctx *h, const struct mh_error_page *ep,
+                         struct reply *rp)
+{
+    const char *path = h->path ? h->path->buf : "/";
+    if (h->ndirs == 0) /* else decide() found them */
+        find_dirs(h, path, h->path ? h->path->len : 1,
+                  h->path && h->path->trailing_slash);
+    for (size_t i = 0; i < h->ndirs; i++) {
+        char name[MH_URL_PATH_MAX + MH_ERROR_PAGE_PATH_MAX];
+        struct buf b;
+        buf_init(&b, name, sizeof(name));
+        if (h->dirs_len[i] > 1)
+            buf_append(&b, path, h->dirs_len[i]);
+        buf_puts(&b, ep->path);
+        if (b.overflow)
+            continue;
+        struct fcache_file *f = fcache_get(h->files, h->rootfd, name + 1, h->now);
+        if (can_send(f)) {
+            page_body(h, f, name, b.len, rp);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The body of an error (or of a redirect): the [errors] page for its
+ * status when there is one that can be served, else the built-in page. */
 static void error_body(struct handler_ctx *h, struct reply *rp)
 {
-    const char *page = config_error_page(h->cfg, rp->status);
-    if (page) {
-        struct fcache_file *f = fcache_get(h->files, h->rootfd, page + 1, h->now);
-        if (f->status == HTTP_STATUS_OK && S_ISREG(f->file.st.st_mode) &&
-            (f->file.body || f->file.st.st_size == 0)) {
-            reply_header(rp, "Content-Type", file_type(h, f, page, strlen(page)));
-            rp->len = (uint64_t)f->file.st.st_size;
-            if (f->file.body) {
-                rp->kind = BODY_FILE;
-                rp->file = body_ref(f->file.body);
-            }
+    const struct mh_error_page *ep = config_error_page(h->cfg, rp->status);
+    if (ep && ep->nearest && nearest_page(h, ep, rp))
+        return;
+    if (ep && !ep->nearest) {
+        struct fcache_file *f = fcache_get(h->files, h->rootfd, ep->path + 1, h->now);
+        if (can_send(f)) {
+            page_body(h, f, ep->path, strlen(ep->path), rp);
             return;
         }
         log_msg(MH_LOG_ERROR,
                 "error page %s for %d cannot be served (%d); sending the "
                 "built-in page",
-                page, rp->status,
+                ep->path, rp->status,
                 f->status == HTTP_STATUS_OK ? HTTP_STATUS_FORBIDDEN : f->status);
     }
     size_t len = 0;
@@ -477,7 +747,9 @@ static void send_queued(struct handler_ctx *h, struct evhttp_request *req, int s
 static void finish(struct handler_ctx *h, struct evhttp_request *req,
                    const struct request *rq, struct reply *rp)
 {
-    if (rp->kind == BODY_NONE && (rp->status >= 400 || rp->status == HTTP_STATUS_MOVED))
+    if (rp->kind == BODY_NONE &&
+        (rp->status >= 400 ||
+         (rp->status >= 300 && rp->status != HTTP_STATUS_NOT_MODIFIED)))
         error_body(h, rp);
     struct response *r = &rp->head;
     if (rp->status != HTTP_STATUS_NOT_MODIFIED)
@@ -526,8 +798,13 @@ void handler_request(struct evhttp_request *req, struct conn *c, void *arg)
     refresh_common(h);
     copy_request(req, c, &rq, hdr);
     reply_init(&rp, h->head_mem, sizeof(h->head_mem));
-    decide(h, &rq, &rp);
+    char pathbuf[MH_URL_PATH_MAX];
+    struct path_out p = {.buf = pathbuf, .cap = sizeof(pathbuf)};
+    h->path = NULL;
+    h->ndirs = 0;
+    decide(h, &rq, &p, &rp);
     finish(h, req, &rq, &rp);
+    h->path = NULL;
     h->conn = NULL;
 }
 
@@ -538,8 +815,10 @@ void handler_request(struct evhttp_request *req, struct conn *c, void *arg)
  * the old one. */
 static void use_root(struct handler_ctx *h, int fd, const struct stat *st)
 {
-    if (st->st_dev != h->root_dev || st->st_ino != h->root_ino)
+    if (st->st_dev != h->root_dev || st->st_ino != h->root_ino) {
         fcache_flush(h->files);
+        dircache_flush(h->dirs);
+    }
     h->root_dev = st->st_dev;
     h->root_ino = st->st_ino;
     if (h->rootfd >= 0)
@@ -588,7 +867,9 @@ struct handler_ctx *handler_new(const struct mh_config *cfg, unsigned cache_slot
     response_init(&h->common, h->common_mem, sizeof(h->common_mem));
     h->mime = mime_ctx_new(err);
     h->files = h->mime ? fcache_new(cache_slots, body_wrap, body_unwrap) : NULL;
-    if (!h->files) {
+    h->dirs = h->files ? dircache_new(MH_DIRCACHE_SLOTS) : NULL;
+    h->missing.status = HTTP_STATUS_NOT_FOUND;
+    if (!h->dirs) {
         if (h->mime)
             snprintf(err->msg, sizeof(err->msg), "minihttpd: out of memory");
         close(rootfd);
@@ -604,6 +885,7 @@ void handler_free(struct handler_ctx *h)
     if (!h)
         return;
     fcache_free(h->files);
+    dircache_free(h->dirs);
     if (h->rootfd >= 0)
         close(h->rootfd);
     mime_ctx_free(h->mime);
@@ -617,6 +899,7 @@ static void switch_config(struct handler_ctx *h, const struct mh_config *cfg)
     h->cfg = cfg;
     h->common_sec = 0;
     fcache_flush(h->files);
+    dircache_flush(h->dirs);
     mime_ctx_reset(h->mime);
 }
 

@@ -12,6 +12,7 @@
  * removes it (start-stop-daemon --remove-pidfile), and a later start
  * replaces a stale one. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -29,6 +30,7 @@
 #include "daemon.h"
 #include "libevent_check.h"
 #include "log.h"
+#include "redirects.h"
 #include "server.h"
 
 static const char usage[] =
@@ -44,6 +46,9 @@ static const char usage[] =
     "  -r, --docroot DIR   serve DIR (overrides docroot)\n"
     "  -p, --port PORT     listen on PORT (overrides port)\n"
     "  -l, --listen ADDR   listen on ADDR (overrides listen)\n"
+    "  --check-redirects FILE...\n"
+    "                      print the rules of _redirects files as understood,\n"
+    "                      and each bad line as FILE:LINE; exit 1 if one is bad\n"
     "  -V, --version       print the version and exit\n"
     "  -h, --help          print this help and exit\n"
     "\n"
@@ -52,7 +57,7 @@ static const char usage[] =
 
 struct options {
     const char *config; /* NULL: the default path */
-    int test, daemon;
+    int test, daemon, check_redirects;
     struct mh_overrides ov;
 };
 
@@ -67,6 +72,7 @@ static void parse_args(int argc, char **argv, struct options *o)
         {"listen", required_argument, NULL, 'l'},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
+        {"check-redirects", no_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -97,6 +103,9 @@ static void parse_args(int argc, char **argv, struct options *o)
         case 'h':
             fputs(usage, stdout);
             exit(0);
+        case 'R':
+            o->check_redirects = 1;
+            return; /* the rest are file names */
         default:
             fputs("Try 'minihttpd -h' for more information.\n", stderr);
             exit(1);
@@ -161,6 +170,72 @@ static int check_config(const char *path, const struct mh_overrides *ov)
     return 0;
 }
 
+/* --check-redirects: one bad line of the file being checked. */
+struct check_ctx {
+    const char *file;
+    unsigned bad;
+};
+
+static void print_bad_line(void *arg, unsigned line, enum redir_error e)
+{
+    struct check_ctx *c = arg;
+    char f[MH_ERROR_MAX];
+    fprintf(stderr, "%s:%u: %s\n", buf_escape_str(f, sizeof(f), c->file), line,
+            redir_error_text(e));
+    c->bad++;
+}
+
+/* Print the rules of one _redirects file as the server understands them;
+ * 0, or 1 when it has a bad line or cannot be read. */
+static int check_redirects_file(const char *file)
+{
+    char f[MH_ERROR_MAX];
+    buf_escape_str(f, sizeof(f), file);
+    FILE *in = fopen(file, "rb");
+    struct stat st;
+    if (!in || fstat(fileno(in), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "%s: %s\n", f, in ? "not a regular file" : strerror(errno));
+        if (in)
+            fclose(in);
+        return 1;
+    }
+    /* as the server reads it: one byte past the bound shows it is over */
+    char *text = malloc(MH_REDIRECTS_FILE_MAX + 1);
+    size_t n = text ? fread(text, 1, MH_REDIRECTS_FILE_MAX + 1, in) : 0;
+    int read_err = ferror(in);
+    fclose(in);
+    struct check_ctx c = {file, 0};
+    struct redir_set *set =
+        text && !read_err ? redir_set_new(text, n, print_bad_line, &c) : NULL;
+    free(text);
+    if (!set) {
+        fprintf(stderr, "%s: %s\n", f, read_err ? "read error" : "out of memory");
+        return 1;
+    }
+    for (size_t i = 0; i < redir_set_count(set); i++) {
+        char line[3 * MH_REDIRECTS_LINE_MAX];
+        struct buf b;
+        buf_init(&b, line, sizeof(line));
+        if (redir_set_describe(set, i, &b))
+            printf("%s: %.*s\n", f, (int)b.len, line);
+    }
+    printf("%s: %zu rules, %u bad lines\n", f, redir_set_count(set), c.bad);
+    redir_set_free(set);
+    return c.bad ? 1 : 0;
+}
+
+static int check_redirects(int n, char **files)
+{
+    int rc = 0;
+    if (n == 0) {
+        fputs("minihttpd: --check-redirects needs the files to check\n", stderr);
+        return 1;
+    }
+    for (int i = 0; i < n; i++)
+        rc |= check_redirects_file(files[i]);
+    return rc;
+}
+
 /* Open the logs as the configured user when root (so files created now are
  * the user's, and one the user cannot write is refused now, not at the
  * first SIGUSR1), then raise the open-file limit while still root. */
@@ -190,6 +265,8 @@ int main(int argc, char **argv)
     char config_abs[MH_FS_PATH_MAX], cwd[MH_FS_PATH_MAX];
 
     parse_args(argc, argv, &o);
+    if (o.check_redirects)
+        return check_redirects(argc - optind, argv + optind);
     if (libevent_check(&err) != 0) /* a libevent the code was not checked on */
         die(err.msg);
     if (o.test) /* messages name the file as it was given */

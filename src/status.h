@@ -9,7 +9,11 @@ enum http_status {
     HTTP_STATUS_OK = 200,
     HTTP_STATUS_PARTIAL = 206,
     HTTP_STATUS_MOVED = 301,
+    HTTP_STATUS_FOUND = 302,
+    HTTP_STATUS_SEE_OTHER = 303,
     HTTP_STATUS_NOT_MODIFIED = 304,
+    HTTP_STATUS_TEMPORARY_REDIRECT = 307,
+    HTTP_STATUS_PERMANENT_REDIRECT = 308,
     HTTP_STATUS_BAD_REQUEST = 400,
     HTTP_STATUS_FORBIDDEN = 403,
     HTTP_STATUS_NOT_FOUND = 404,
@@ -28,7 +32,7 @@ enum http_status {
 const char *status_reason(int code);
 
 /* The built-in HTML page for an error status, and its length.  Returns NULL
- * for codes that have no error page (2xx, 3xx other than 301). */
+ * for codes that have no page (2xx, 304). */
 const char *status_page(int code, size_t *len);
 
 #endif

@@ -455,6 +455,44 @@ static void test_path_errors(void **state)
     assert_string_equal(err.msg, want);
 }
 
+/* [errors]: "/404.html" is one page that must exist; "404.html" the
+ * nearest one, which need not exist anywhere yet. */
+static void test_error_page_forms(void **state)
+{
+    (void)state;
+    struct mh_config *c = load_r("[errors]\n404 = 404.html\n403 = errors/403.html\n");
+    assert_non_null(c);
+    const struct mh_error_page *p = config_error_page(c, 404);
+    assert_non_null(p);
+    assert_true(p->nearest);
+    assert_string_equal(p->path, "/404.html");
+    p = config_error_page(c, 403);
+    assert_true(p->nearest);
+    assert_string_equal(p->path, "/errors/403.html");
+    assert_null(config_error_page(c, 500));
+    assert_true(c->clean_urls);
+    assert_true(c->redirects);
+    config_free(c);
+    static const char *const bad[] = {"../404.html", "x/../../404.html", "dir/",
+                                      ".",           "a\\b.html",        "%2e%2e/x"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[128];
+        snprintf(text, sizeof(text), "[errors]\n404 = %s\n", bad[i]);
+        c = load_r(text);
+        if (c)
+            fail_msg("404 = %s accepted", bad[i]);
+        assert_non_null(strstr(err.msg, ":2: 404 = "));
+    }
+    c = load_r("[errors]\n404 = /absent.html\n"); /* the fixed form must exist */
+    assert_null(c);
+    assert_non_null(strstr(err.msg, "/absent.html: No such file or directory"));
+    c = load_r("[server]\nclean_urls = off\nredirects = OFF\n");
+    assert_non_null(c);
+    assert_false(c->clean_urls);
+    assert_false(c->redirects);
+    config_free(c);
+}
+
 static void test_missing_explicit_file(void **state)
 {
     (void)state;
@@ -682,7 +720,7 @@ static void test_messages_escaped(void **state)
          "2: index = \"a/\\x1B\": index names must be plain file names"},
         {"[errors]\n404 = /\x1b]0;pwned\x07\n",
          "2: 404 = \"/\\x1B]0;pwned\\x07\": must be a file path inside the docroot, "
-         "like /404.html"},
+         "like /404.html (that page) or 404.html (the nearest one)"},
         {"[server]\ncache_control = \x9b\n",
          "2: cache_control = \"\\x9B\": must be printable ASCII text of at most 1023 "
          "bytes"},
@@ -1064,6 +1102,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_unknown_section),
         cmocka_unit_test(test_path_errors),
+        cmocka_unit_test(test_error_page_forms),
         cmocka_unit_test(test_missing_explicit_file),
         cmocka_unit_test(test_overrides_win),
         cmocka_unit_test(test_bad_overrides),

@@ -1,6 +1,6 @@
 /* test_status.c - status.c: the reason phrase of every code in the table,
  * "Unknown" for codes outside it, and the built-in HTML error pages (present
- * for every 4xx/5xx and 301, carrying the code and a UTF-8 charset; absent for
+ * for every 4xx/5xx and redirect, carrying the code and a UTF-8 charset; absent for
  * 200, 206 and 304). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,7 +22,11 @@ static const struct reason_case reasons[] = {
     {200, "OK"},
     {206, "Partial Content"},
     {301, "Moved Permanently"},
+    {302, "Found"},
+    {303, "See Other"},
     {304, "Not Modified"},
+    {307, "Temporary Redirect"},
+    {308, "Permanent Redirect"},
     {400, "Bad Request"},
     {403, "Forbidden"},
     {404, "Not Found"},
@@ -49,7 +53,8 @@ static void test_reason_every_code(void **state)
 static void test_reason_unknown(void **state)
 {
     (void)state;
-    static const int unknown[] = {0, -1, 100, 199, 201, 302, 402, 418, 502, 999, 1000};
+    static const int unknown[] = {0,   -1,  100, 199, 201, 305,
+                                  306, 402, 418, 502, 999, 1000};
     for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
         assert_string_equal(status_reason(unknown[i]), "Unknown");
 }
@@ -92,9 +97,15 @@ static void test_page_for_redirect(void **state)
 {
     (void)state;
     size_t len = 0;
-    const char *page = status_page(301, &len);
-    assert_non_null(page);
-    assert_non_null(strstr(page, "301 Moved Permanently"));
+    static const char *const pages[] = {"301 Moved Permanently", "302 Found",
+                                        "303 See Other", "307 Temporary Redirect",
+                                        "308 Permanent Redirect"};
+    static const int codes[] = {301, 302, 303, 307, 308};
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        const char *page = status_page(codes[i], &len);
+        assert_non_null(page);
+        assert_non_null(strstr(page, pages[i]));
+    }
 }
 
 int main(void)
