@@ -201,6 +201,38 @@
  * `from`; more is a bad line.  Matching keeps their values on the stack. */
 #define MH_REDIRECTS_PLACEHOLDERS_MAX 8
 
+/* --- TLS --- */
+
+/* bytes: a certificate or key file ([tls] certificate, key); larger is an
+ * error.  A full chain of four RSA 4096 certificates is about 10 KiB; a
+ * file this large is a CA bundle given by mistake. */
+#define MH_TLS_PEM_FILE_MAX (256 * 1024)
+/* count: certificates in the certificate file, the leaf included; more is
+ * an error.  A chain is 2 to 4 long (leaf, intermediates). */
+#define MH_TLS_CHAIN_MAX 10
+/* count: sessions a worker's TLS context keeps for resumption by session
+ * ID (TLS 1.2; OpenSSL caches each TLS 1.2 full handshake's session, even
+ * when it also issues a ticket).  About 1 KiB each: 1 MiB per worker at
+ * most; when full the oldest goes.  TLS 1.3 and clients with tickets need
+ * no cache entry. */
+#define MH_TLS_SESSION_CACHE 1024
+/* seconds: how long a session can be resumed, by ID or by ticket (the
+ * ticket's lifetime hint); an hour, as a browser's burst of visits to a
+ * docs site lasts. */
+#define MH_TLS_SESSION_TIMEOUT_SEC 3600
+/* seconds: how long one session-ticket key encrypts tickets; then it only
+ * decrypts them for as long again, then it is erased (forward secrecy of
+ * resumed TLS 1.2 sessions).  Not below MH_TLS_SESSION_TIMEOUT_SEC, so
+ * every ticket in its lifetime can be decrypted (tls.c checks). */
+#define MH_TLS_TICKET_ROTATE_SEC 3600
+/* count: ticket-key rotations one tls_ctx_tick() catches up after the
+ * clock jumped forward (one SHA-256 each, about 0.1 s for all); the rest
+ * is done by the ticks that follow. */
+#define MH_TLS_TICKET_CATCHUP_MAX 100000
+/* bytes: a certificate's subject as text ("CN=docs.example, O=Example"),
+ * for -t and the error log; a longer one is reported as too long. */
+#define MH_TLS_SUBJECT_MAX 1024
+
 /* --- errors --- */
 
 /* bytes: one error message carried to the user (FILE:LINE: text). */
