@@ -31,10 +31,10 @@ JOBS  ?= 2
 DEPS  := gcc make cmake pkg-config libevent-dev libmagic-dev libssl-dev libcmocka-dev \
          media-types curl python3
 # What building and testing the Debian package needs on top of DEPS.
-PKG_DEPS := debhelper dpkg-dev fakeroot lintian logrotate blhc
+PKG_DEPS := debhelper dpkg-dev fakeroot lintian logrotate blhc ssl-cert
 # What the browser test, build_clang and the generated-site test of
 # test_docsite need (they skip, saying so, without).
-TEST_DEPS := chromium clang-14 mkdocs-doc
+TEST_DEPS := chromium clang-14 mkdocs-doc sslscan
 VERSION  := $(shell grep -o -m1 'minihttpd VERSION [0-9.]*' CMakeLists.txt | cut -d' ' -f3)
 PKG      := build/pkg
 

@@ -10,6 +10,7 @@
 #include "body.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -115,4 +116,109 @@ int body_add(struct evbuffer *out, struct body *b, uint64_t offset, uint64_t len
         return -1;
     }
     return 0;
+}
+
+/* --- feeding a file through a buffer (TLS) --- */
+
+struct body_feed {
+    struct body *b;
+    struct evbuffer *out;
+    struct evbuffer_cb_entry *cb; /* NULL once all was queued */
+    uint64_t off, left;           /* what is still to be read into out */
+    bool failed;                  /* a read failed: the response is cut short */
+};
+
+static void chunk_sent(const void *data, size_t len, void *arg)
+{
+    (void)len;
+    (void)arg;
+    free((void *)data);
+}
+
+/* Read from the file until out holds MH_TLS_FEED_CHUNK bytes or all is
+ * queued.  Each chunk is read with pread() into memory of its own and
+ * added to out as a new chain: this runs while OpenSSL's writer holds
+ * pointers into out's earlier chains, so nothing already in out may move
+ * (evbuffer_reserve_space() could realign the last chain). */
+static void feed(struct body_feed *f)
+{
+    while (f->left > 0 && evbuffer_get_length(f->out) < MH_TLS_FEED_CHUNK) {
+        size_t want = f->left < MH_TLS_FEED_CHUNK ? (size_t)f->left : MH_TLS_FEED_CHUNK;
+        char *chunk = malloc(want);
+        ssize_t n = chunk ? pread(f->b->fd, chunk, want, (off_t)f->off) : -1;
+        if (n <= 0 ||
+            evbuffer_add_reference(f->out, chunk, (size_t)n, chunk_sent, NULL) != 0) {
+            /* out of memory, or the file shrank: the connection must end */
+            free(chunk);
+            f->failed = true;
+            f->left = 0;
+            break;
+        }
+        f->off += (uint64_t)n;
+        f->left -= (uint64_t)n;
+    }
+    if (f->left == 0 && f->cb) {
+        evbuffer_remove_cb_entry(f->out, f->cb);
+        f->cb = NULL;
+    }
+}
+
+static void on_drain(struct evbuffer *out, const struct evbuffer_cb_info *info,
+                     void *arg)
+{
+    (void)out;
+    if (info->n_deleted > 0)
+        feed(arg);
+}
+
+int body_add_no_sendfile(struct evbuffer *out, struct body *b, uint64_t offset,
+                         uint64_t len, struct body_feed **feed)
+{
+    *feed = NULL;
+    if (!b->seg) /* in memory: by reference, as ever */
+        return body_add(out, b, offset, len);
+    *feed = body_feed_new(out, b, offset, len);
+    return *feed ? 0 : -1;
+}
+
+struct body_feed *body_feed_new(struct evbuffer *out, struct body *b, uint64_t offset,
+                                uint64_t len)
+{
+    struct body_feed *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->b = body_ref(b);
+    f->out = out;
+    f->off = offset;
+    f->left = len;
+    feed(f);
+    if (f->left > 0 && !(f->cb = evbuffer_add_cb(out, on_drain, f))) {
+        body_feed_free(f);
+        return NULL;
+    }
+    if (f->failed) {
+        body_feed_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+uint64_t body_feed_left(const struct body_feed *f)
+{
+    return f ? f->left : 0;
+}
+
+bool body_feed_failed(const struct body_feed *f)
+{
+    return f && f->failed;
+}
+
+void body_feed_free(struct body_feed *f)
+{
+    if (!f)
+        return;
+    if (f->cb)
+        evbuffer_remove_cb_entry(f->out, f->cb);
+    body_unref(f->b);
+    free(f);
 }

@@ -2,6 +2,7 @@
 #ifndef MH_BODY_H
 #define MH_BODY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -29,5 +30,25 @@ void body_unref(struct body *b);
  * are sent), a large one as a file segment libevent sends with sendfile().
  * 0, or -1 when libevent refused it. */
 int body_add(struct evbuffer *out, struct body *b, uint64_t offset, uint64_t len);
+
+/* Over TLS (no sendfile): queue [offset, offset + len) of b on out by
+ * reading it into out as out drains, keeping at most about
+ * MH_TLS_FEED_CHUNK bytes of it there.  The feed holds a reference on b.
+ * Free it once the response is complete or its connection is closing
+ * (while out still exists).  NULL when out of memory or the file could not
+ * be read. */
+struct body_feed;
+/* body_add() for a connection that cannot take sendfile() (TLS): a file
+ * in memory by reference, a large one through a new feed (*feed; NULL for
+ * the other).  0, or -1 when libevent refused it or out of memory. */
+int body_add_no_sendfile(struct evbuffer *out, struct body *b, uint64_t offset,
+                         uint64_t len, struct body_feed **feed);
+struct body_feed *body_feed_new(struct evbuffer *out, struct body *b, uint64_t offset,
+                                uint64_t len);
+/* Bytes not yet read into out (0 for NULL), and whether a read failed
+ * (the file shrank: the connection must end, its response short). */
+uint64_t body_feed_left(const struct body_feed *f);
+bool body_feed_failed(const struct body_feed *f);
+void body_feed_free(struct body_feed *f);
 
 #endif

@@ -201,7 +201,7 @@
  * `from`; more is a bad line.  Matching keeps their values on the stack. */
 #define MH_REDIRECTS_PLACEHOLDERS_MAX 8
 
-/* --- TLS --- */
+/* --- HTTPS (tls.c, body.c) --- */
 
 /* bytes: a certificate or key file ([tls] certificate, key); larger is an
  * error.  A full chain of four RSA 4096 certificates is about 10 KiB; a
@@ -232,6 +232,15 @@
 /* bytes: a certificate's subject as text ("CN=docs.example, O=Example"),
  * for -t and the error log; a longer one is reported as too long. */
 #define MH_TLS_SUBJECT_MAX 1024
+
+/* bytes: over TLS a file is not sent with sendfile() but read into the
+ * connection's output this much at a time, as it drains (body.c), so a slow
+ * reader of a large file holds about twice this per connection, plus
+ * OpenSSL's record buffers.  Big enough for few reads per MiB. */
+#define MH_TLS_FEED_CHUNK (64 * 1024)
+/* days: a certificate expiring within this is logged as a warning at start
+ * and at each reload (certbot renews at 30 days left). */
+#define MH_TLS_EXPIRY_WARN_DAYS 14
 
 /* --- errors --- */
 

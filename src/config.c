@@ -98,13 +98,22 @@ static const struct key_def keys[] = {
     {"mime", "types_file", K_PATH, 0, 0, "/etc/mime.types", RELOAD, F(types_file)},
     {"mime", "default_type", K_TYPE, 0, 0, "application/octet-stream", RELOAD,
      F(default_type)},
+    /* [tls]: only when the section is there (cfg->tls) */
+    {"tls", "certificate", K_PATH, 0, 0, "/etc/ssl/certs/ssl-cert-snakeoil.pem", RELOAD,
+     F(tls_certificate)},
+    {"tls", "key", K_PATH, 0, 0, "/etc/ssl/private/ssl-cert-snakeoil.key", RELOAD,
+     F(tls_key)},
+    {"tls", "port", K_PORT, 1, 65535, "8443", RESTART, F(tls_port)},
+    {"tls", "redirect_http", K_BOOL, 0, 0, "off", RELOAD, F(tls_redirect_http)},
+    {"tls", "hsts", K_TEXT, 0, 0, "off", RELOAD, F(tls_hsts)},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-/* The sections: [server], [log] and [mime] hold table keys (and [mime]
- * extension overrides), [errors] statuses, [headers] header names. */
-static const char *const sections[] = {"server", "log", "mime", "errors", "headers"};
+/* The sections: [server], [log], [mime] and [tls] hold table keys (and
+ * [mime] extension overrides), [errors] statuses, [headers] header names. */
+static const char *const sections[] = {"server", "log",     "mime",
+                                       "errors", "headers", "tls"};
 
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -433,7 +442,9 @@ static int on_key(void *ctx, const char *section, const char *key, const char *v
     char why[WHY_MAX];
     char qk[ESC_MAX], qv[ESC_MAX], qs[ESC_MAX];
 
-    if (!key) { /* a section header */
+    if (!key) {                      /* a section header */
+        if (!strcmp(section, "tls")) /* HTTPS is on when the section is there */
+            ld->cfg->tls = true;
         if (known_section(section))
             return 0;
         set_err(ld->err, "%s:%u: unknown section [%s]", ld->file, line,
@@ -559,6 +570,15 @@ static size_t key_index(const char *key)
     size_t i = 0;
     while (i < NKEYS - 1 && strcmp(keys[i].key, key))
         i++;
+    return i;
+}
+
+/* The [tls] key's index (its names are also [server]'s: port). */
+static size_t tls_key_index(const char *key)
+{
+    size_t i;
+    if (!find_key("tls", key, &i))
+        abort(); /* a name the table lacks: a bug, caught by tests */
     return i;
 }
 
@@ -767,6 +787,49 @@ static bool load_file(struct loader *ld, const char *path, bool explicit_path)
     return true;
 }
 
+/* [tls]: the paths made absolute, "hsts = off" as no header, and a port
+ * of its own.  Whether the pair loads and matches is tls.c's to say
+ * (config_load() links no TLS library): see config_tls_where(). */
+static bool check_tls(struct loader *ld)
+{
+    struct mh_config *cfg = ld->cfg;
+    char w[WHERE_MAX];
+    if (!strcasecmp(cfg->tls_hsts, "off"))
+        cfg->tls_hsts[0] = '\0';
+    if (!cfg->tls)
+        return true;
+    for (unsigned i = 0; cfg->tls_hsts[0] && i < cfg->n_headers; i++)
+        if (!strcasecmp(cfg->headers[i].name, "Strict-Transport-Security")) {
+            set_err(ld->err,
+                    "%s:%u: hsts: Strict-Transport-Security is also a [headers] line; "
+                    "keep one",
+                    ld->file, ld->line[tls_key_index("hsts")]);
+            return false;
+        }
+    static const char *const paths[] = {"certificate", "key"};
+    char *fields[] = {cfg->tls_certificate, cfg->tls_key};
+    for (size_t i = 0; i < 2; i++) {
+        size_t idx = tls_key_index(paths[i]);
+        if (!absolutize(ld, fields[i], sizeof(cfg->tls_key))) {
+            snprintf(w, sizeof(w), "%s:%u: %s", ld->file, ld->line[idx], paths[i]);
+            set_err(ld->err, "%s: path too long", w);
+            return false;
+        }
+        cfg->tls_line[i] = ld->line[idx];
+    }
+    if (cfg->tls_port == cfg->port) {
+        size_t idx = tls_key_index("port");
+        if (ld->line[idx])
+            snprintf(w, sizeof(w), "%s:%u: port", ld->file, ld->line[idx]);
+        else
+            snprintf(w, sizeof(w), "%s: [tls] port (built-in default)", ld->file);
+        set_err(ld->err, "%s = %u: is also the port of [server]; give HTTPS its own", w,
+                cfg->tls_port);
+        return false;
+    }
+    return true;
+}
+
 struct mh_config *config_load(const char *path, const struct mh_overrides *ov,
                               struct mh_error *err)
 {
@@ -792,7 +855,7 @@ struct mh_config *config_load(const char *path, const struct mh_overrides *ov,
               check_log(&ld, "error_log", cfg->error_log, sizeof(cfg->error_log)) &&
               absolutize(&ld, cfg->pid_file, sizeof(cfg->pid_file)) &&
               absolutize(&ld, cfg->types_file, sizeof(cfg->types_file)) &&
-              load_types(&ld);
+              check_tls(&ld) && load_types(&ld);
     if (!ok) {
         config_free(cfg);
         return NULL;
@@ -878,6 +941,8 @@ static bool same_value(const struct key_def *k, const struct mh_config *a,
 
 const char *config_restart_key(const struct mh_config *a, const struct mh_config *b)
 {
+    if (a->tls != b->tls) /* a listening socket more or less */
+        return "[tls]";
     for (size_t i = 0; i < NKEYS; i++)
         if (keys[i].reload == RESTART && !same_value(&keys[i], a, b))
             return keys[i].key;

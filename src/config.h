@@ -64,8 +64,15 @@ struct mh_config {
     unsigned n_error_pages;
     struct mh_header headers[MH_EXTRA_HEADERS_MAX]; /* [headers] */
     unsigned n_headers;
-    struct mimetab types;     /* from types_file */
-    struct mimetab overrides; /* from [mime] extension keys */
+    bool tls;                             /* a [tls] section: HTTPS on tls_port */
+    char tls_certificate[MH_FS_PATH_MAX]; /* absolute; PEM, full chain */
+    char tls_key[MH_FS_PATH_MAX];         /* absolute */
+    unsigned tls_line[2];                 /* where certificate and key were set */
+    unsigned tls_port;
+    bool tls_redirect_http;             /* plain-HTTP requests: 301 to https:// */
+    char tls_hsts[MH_HEADER_VALUE_MAX]; /* Strict-Transport-Security; "": none */
+    struct mimetab types;               /* from types_file */
+    struct mimetab overrides;           /* from [mime] extension keys */
 };
 
 /* Load `path` (NULL: MH_DEFAULT_CONFIG, and built-in defaults when it does
@@ -108,13 +115,14 @@ int config_check_user(const struct mh_config *cfg, struct mh_error *err);
 
 /* The first key whose value differs between a and b and that a reload cannot
  * change (the key table's restart-only keys: listen, port, workers, user,
- * pid_file, max_connections), or NULL when b can replace a. */
+ * pid_file, max_connections, [tls] port; and "[tls]" when one has the
+ * section and the other not), or NULL when b can replace a. */
 const char *config_restart_key(const struct mh_config *a, const struct mh_config *b);
 
 /* The key table, for the checks that the documentation and the shipped
  * files name every key (tests/unit/test_config.c). */
 struct mh_key_info {
-    const char *section; /* "server", "log", "mime" */
+    const char *section; /* "server", "log", "mime", "tls" */
     const char *key;
     const char *def; /* the built-in default, as a file would write it */
     bool restart;    /* a reload changing it is refused */

@@ -29,11 +29,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/http_struct.h>
@@ -41,12 +43,14 @@
 #include <event2/listener.h>
 
 #include "accesslog.h"
+#include "body.h"
 #include "bounds.h"
 #include "headers.h"
 #include "log.h"
 #include "precond.h"
 #include "response.h"
 #include "status.h"
+#include "tls.h"
 
 struct conn {
     struct conn_table *t;
@@ -65,6 +69,8 @@ struct conn {
     struct evhttp_request *pending; /* a response queued and not all sent... */
     int pending_status;             /* ...its status... */
     int64_t pending_body;           /* ...and its body bytes */
+    bool tls;                       /* accepted on the HTTPS listener */
+    struct body_feed *feed;         /* a TLS response's file, read in as it drains */
     int lib_status;    /* a response evhttp writes on its own: its status... */
     int lib_part;      /* ...where in it the writes are (0 none, 1 head, 2 body) */
     int64_t lib_bytes; /* ...and its body bytes so far */
@@ -73,9 +79,18 @@ struct conn {
 /* Set while the handler runs on this thread: output then is the handler's. */
 static _Thread_local int handler_running;
 
+/* What a listener's evhttp calls on_new_connection() with. */
+struct conn_listener {
+    struct conn_table *t;
+    bool tls;
+};
+
 struct conn_table {
     struct event_base *base;
-    struct evconnlistener *listener;
+    struct evconnlistener *listener;     /* plain HTTP */
+    struct evconnlistener *tls_listener; /* HTTPS, or NULL */
+    struct conn_listener entry[2];       /* plain, HTTPS */
+    struct tls_ctx *tls;                 /* new HTTPS connections' context */
     const struct mh_config *cfg;
     struct accesslog_writer *log;
     conn_request_fn on_request;
@@ -92,14 +107,15 @@ struct conn_table {
 /* The table of the worker running on this thread (see conn_table_bind). */
 static _Thread_local struct conn_table *thread_table;
 
+/* The connection cap and the fd pause hold for both listeners. */
 static void update_listener(struct conn_table *t)
 {
-    if (!t->listener || t->stopped)
-        return;
-    if (t->paused_full || t->paused_fds)
-        evconnlistener_disable(t->listener);
-    else
-        evconnlistener_enable(t->listener);
+    struct evconnlistener *l[2] = {t->listener, t->tls_listener};
+    for (int i = 0; i < 2 && !t->stopped; i++)
+        if (l[i] && (t->paused_full || t->paused_fds))
+            evconnlistener_disable(l[i]);
+        else if (l[i])
+            evconnlistener_enable(l[i]);
 }
 
 /* Log a condition at most once per MH_LOG_CONDITION_SEC. */
@@ -123,6 +139,9 @@ static void conn_unlink_and_free(struct conn *c)
         c->next->prev = c->prev;
     if (c->fd >= 0)
         t->by_fd[c->fd] = NULL;
+    if (c->tls) /* before libevent frees the SSL: its session stays resumable */
+        tls_ssl_close(bufferevent_openssl_get_ssl(c->bev));
+    body_feed_free(c->feed);
     event_free(c->deadline);
     free(c);
     t->count--;
@@ -323,7 +342,11 @@ static void on_response_done(struct evhttp_request *req, void *arg)
 {
     struct conn *c = arg;
     struct timeval idle = {.tv_sec = c->t->cfg->keepalive_timeout};
+    if (body_feed_failed(c->feed)) /* the file shrank: the body was cut short */
+        shutdown(c->fd, SHUT_RDWR);
     log_line(c, req, c->pending_status, c->pending_body);
+    body_feed_free(c->feed);
+    c->feed = NULL;
     c->pending = NULL;
     bufferevent_set_timeouts(c->bev, &idle, &idle);
     next_request(c);
@@ -341,6 +364,8 @@ void conn_response_queued(struct conn *c, struct evhttp_request *req, int status
     }
     if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
         log_line(c, req, status, body_bytes);
+        body_feed_free(c->feed);
+        c->feed = NULL;
         next_request(c);
         return;
     }
@@ -363,7 +388,8 @@ static void on_close(struct evhttp_connection *evcon, void *arg)
     struct conn *c = arg;
     (void)evcon;
     if (c->pending) {
-        size_t left = evbuffer_get_length(bufferevent_get_output(c->bev));
+        uint64_t left = evbuffer_get_length(bufferevent_get_output(c->bev)) +
+                        body_feed_left(c->feed);
         int64_t sent =
             c->pending_body > (int64_t)left ? c->pending_body - (int64_t)left : 0;
         log_line(c, c->pending, c->pending_status, sent);
@@ -409,6 +435,8 @@ static void on_output(struct evbuffer *out, const struct evbuffer_cb_info *info,
  * response carries.  Returns the body bytes sent: all or none. */
 static size_t send_direct(struct conn *c, int status)
 {
+    if (c->tls) /* the socket carries TLS records, not these bytes */
+        return 0;
     size_t len, n;
     const char *page = status_page(status, &len);
     char date[HTTPDATE_LEN] = "";
@@ -470,11 +498,35 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     evhttp_connection_free(c->evcon); /* on_close frees c */
 }
 
+/* A new connection's bufferevent: a plain socket one, or on the HTTPS
+ * listener an OpenSSL one that handshakes as the server (the fd is set by
+ * evhttp afterwards, the SSL freed with the bufferevent). */
+static struct bufferevent *new_bufferevent(struct conn_listener *l,
+                                           struct event_base *base)
+{
+    if (!l->tls)
+        return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    SSL *ssl = tls_ssl_new(l->t->tls);
+    if (!ssl)
+        return NULL;
+    struct bufferevent *bev = bufferevent_openssl_socket_new(
+        base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+    if (!bev) {
+        SSL_free(ssl);
+        return NULL;
+    }
+    /* a client that closes without close_notify ends its connection as a
+     * plain one would, with no error of ours */
+    bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    return bev;
+}
+
 static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
 {
-    struct conn_table *t = arg;
+    struct conn_listener *l = arg;
+    struct conn_table *t = l->t;
     struct conn *c = calloc(1, sizeof(*c));
-    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    struct bufferevent *bev = new_bufferevent(l, base);
     if (!c || !bev || !(c->deadline = evtimer_new(base, on_deadline, c)) ||
         !evbuffer_add_cb(bufferevent_get_input(bev), on_input, c) ||
         !evbuffer_add_cb(bufferevent_get_output(bev), on_output, c)) {
@@ -489,6 +541,7 @@ static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
     bufferevent_set_max_single_write(bev, MH_WRITE_CHUNK_MAX);
     c->t = t;
     c->bev = bev;
+    c->tls = l->tls;
     c->fd = -1;
     /* stop reading while MH_INPUT_BUFFER_MAX bytes wait (evhttp keeps reading
      * while it writes: a client that pipelines and never reads would
@@ -582,9 +635,42 @@ struct conn_table *conn_table_new(struct event_base *base, struct evhttp *http,
         return NULL;
     }
     evconnlistener_set_error_cb(t->listener, on_accept_error);
-    evhttp_set_bevcb(http, on_new_connection, t);
+    t->entry[0] = (struct conn_listener){t, false};
+    t->entry[1] = (struct conn_listener){t, true};
+    evhttp_set_bevcb(http, on_new_connection, &t->entry[0]);
     evhttp_set_gencb(http, take_request, t);
     return t;
+}
+
+void conn_table_add_tls(struct conn_table *t, struct evhttp *http,
+                        struct evhttp_bound_socket *bound, struct tls_ctx *tls)
+{
+    t->tls_listener = evhttp_bound_socket_get_listener(bound);
+    t->tls = tls;
+    evconnlistener_set_error_cb(t->tls_listener, on_accept_error);
+    evhttp_set_bevcb(http, on_new_connection, &t->entry[1]);
+    evhttp_set_gencb(http, take_request, t);
+    update_listener(t);
+}
+
+void conn_table_set_tls(struct conn_table *t, struct tls_ctx *tls)
+{
+    t->tls = tls;
+}
+
+bool conn_is_tls(const struct conn *c)
+{
+    return c && c->tls;
+}
+
+void conn_response_feed(struct conn *c, struct body_feed *feed)
+{
+    if (!c) { /* untracked (out of memory): the feed cannot be followed */
+        body_feed_free(feed);
+        return;
+    }
+    body_feed_free(c->feed);
+    c->feed = feed;
 }
 
 void conn_table_bind(struct conn_table *t)
@@ -600,7 +686,7 @@ void conn_table_set_config(struct conn_table *t, const struct mh_config *cfg)
 void conn_table_stop_accepting(struct conn_table *t)
 {
     t->stopped = true;
-    t->listener = NULL; /* evhttp_del_accept_socket() frees it */
+    t->listener = t->tls_listener = NULL; /* evhttp_del_accept_socket() frees them */
     event_del(t->resume);
 }
 

@@ -36,6 +36,26 @@ struct conn_table *conn_table_new(struct event_base *base, struct evhttp *http,
                                   struct accesslog_writer *log,
                                   conn_request_fn on_request, void *arg);
 
+/* Take the connections of an HTTPS listener too (a second evhttp on the
+ * same loop), in the same count and cap: each is an OpenSSL bufferevent
+ * made with tls (not owned; conn_table_set_tls() replaces it for new
+ * connections after a reload, open ones keep theirs).  A handshake is part
+ * of the first request's request_timeout. */
+struct tls_ctx;
+void conn_table_add_tls(struct conn_table *t, struct evhttp *http,
+                        struct evhttp_bound_socket *bound, struct tls_ctx *tls);
+void conn_table_set_tls(struct conn_table *t, struct tls_ctx *tls);
+
+/* Whether c came in over HTTPS (its bytes on the socket are TLS records:
+ * nothing may be written to the socket but through its bufferevent). */
+bool conn_is_tls(const struct conn *c);
+
+/* The response about to be queued on c reads its file in through feed
+ * (body.h; NULL: none): c frees it once the response is sent or the
+ * connection goes. */
+struct body_feed;
+void conn_response_feed(struct conn *c, struct body_feed *feed);
+
 /* A method's name ("GET"), as the access log shows it. */
 const char *conn_method_name(enum evhttp_cmd_type cmd);
 

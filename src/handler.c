@@ -524,6 +524,44 @@ static void rewrite(struct handler_ctx *h, const struct request *rq,
     serve_path(h, rq, &t, p, f, name, name_len, query, rp);
 }
 
+/* redirect_http: a plain-HTTP request gets 301 to the same path and query
+ * on https://HOST[:tls_port]/, HOST from the request's Host (a name or an
+ * address, checked; its port dropped).  False when rq stays on HTTP: an
+ * ACME http-01 challenge (certbot --webroot), or no usable Host. */
+static bool redirect_https(struct handler_ctx *h, const struct request *rq,
+                           const struct path_out *p, const char *query,
+                           struct reply *rp)
+{
+    static const char acme[] = "/.well-known/acme-challenge/";
+    const char *host = route_header(rq, "Host");
+    size_t hl = host ? route_host_len(host) : 0;
+    if (!hl || (p->len >= sizeof(acme) - 2 && !memcmp(p->buf, acme, sizeof(acme) - 2)))
+        return false;
+    char loc[3 * MH_REQUEST_LINE_MAX + MH_HEADER_VALUE_MAX];
+    struct buf b;
+    buf_init(&b, loc, sizeof(loc));
+    buf_puts(&b, "https://");
+    buf_append(&b, host, hl);
+    if (h->cfg->tls_port != 443) {
+        buf_putc(&b, ':');
+        buf_putu(&b, h->cfg->tls_port, 0);
+    }
+    buf_put_urlenc(&b, p->buf, p->len);
+    if (p->trailing_slash && p->len > 1)
+        buf_putc(&b, '/');
+    if (query) {
+        buf_putc(&b, '?');
+        path_put_query(&b, query, strlen(query));
+    }
+    if (b.overflow)
+        reply_status(rp, HTTP_STATUS_URI_TOO_LONG);
+    else {
+        reply_header(rp, "Location", loc);
+        reply_status(rp, HTTP_STATUS_MOVED);
+    }
+    return true;
+}
+
 /* Decide the reply to rq: route it, then the exact path, its clean URL,
  * the _redirects rules, or its error. */
 static void decide(struct handler_ctx *h, const struct request *rq, struct path_out *p,
@@ -542,6 +580,9 @@ static void decide(struct handler_ctx *h, const struct request *rq, struct path_
         return;
     }
     h->path = p;
+    if (h->cfg->tls && h->cfg->tls_redirect_http && !conn_is_tls(h->conn) &&
+        redirect_https(h, rq, p, query, rp))
+        return;
     if ((h->cfg->hide_dotfiles && path_is_hidden(p->buf, p->len)) || /* .git, .env */
         is_rules_file(p->buf, p->len)) {
         reply_status(rp, HTTP_STATUS_NOT_FOUND);
@@ -681,13 +722,18 @@ static void drop_body(struct reply *rp)
 /* Queue the body on the connection's output: memory by reference, a file
  * through body.c.  Returns the bytes queued (0 when libevent refused them:
  * the head is out, so the connection must end). */
-static uint64_t queue_body(struct evbuffer *out, struct reply *rp)
+static uint64_t queue_body(struct handler_ctx *h, struct evbuffer *out,
+                           struct reply *rp)
 {
     int r = -1;
+    struct body_feed *feed = NULL;
     if (rp->kind == BODY_MEMORY)
         r = evbuffer_add_reference(out, rp->mem, (size_t)rp->len, rp->release, NULL);
+    else if (rp->kind == BODY_FILE && conn_is_tls(h->conn)) /* no sendfile() */
+        r = body_add_no_sendfile(out, rp->file, rp->offset, rp->len, &feed);
     else if (rp->kind == BODY_FILE)
         r = body_add(out, rp->file, rp->offset, rp->len);
+    conn_response_feed(h->conn, feed);
     if (r == 0)
         return rp->len;
     log_msg(MH_LOG_ERROR, "cannot queue a body of %llu bytes: %s",
@@ -718,13 +764,16 @@ static void send_queued(struct handler_ctx *h, struct evhttp_request *req, int s
             req->type = EVHTTP_REQ_GET; /* ...except to CONNECT (libevent.md) */
     }
     /* The output's start is frozen except while libevent writes it
-     * (bufferevent_sock.c); thaw it the same way for this write. */
-    evbuffer_unfreeze(out, 1);
-    for (int i = 0; i < MH_WRITE_THROUGH_CALLS && evbuffer_get_length(out) > 0; i++)
-        if (evbuffer_write_atmost(out, bufferevent_getfd(bev), MH_WRITE_THROUGH_MAX) <=
-            0)
-            break; /* EAGAIN, or an error libevent will see and report */
-    evbuffer_freeze(out, 1);
+     * (bufferevent_sock.c); thaw it the same way for this write.  Over TLS
+     * only OpenSSL may write the socket: libevent does, on its next turn. */
+    if (!conn_is_tls(h->conn)) {
+        evbuffer_unfreeze(out, 1);
+        for (int i = 0; i < MH_WRITE_THROUGH_CALLS && evbuffer_get_length(out) > 0; i++)
+            if (evbuffer_write_atmost(out, bufferevent_getfd(bev),
+                                      MH_WRITE_THROUGH_MAX) <= 0)
+                break; /* EAGAIN, or an error libevent will see and report */
+        evbuffer_freeze(out, 1);
+    }
     if (evbuffer_get_length(out) > 0) {
         /* as evhttp does while it writes a reply: no reading meanwhile */
         bufferevent_data_cb readcb, writecb;
@@ -755,6 +804,8 @@ static void finish(struct handler_ctx *h, struct evhttp_request *req,
     if (rp->status != HTTP_STATUS_NOT_MODIFIED)
         response_header_u(r, "Content-Length", rp->len);
     response_lines(r, h->common.mem + RESPONSE_LINE_MAX, h->common.len);
+    if (h->cfg->tls_hsts[0] && conn_is_tls(h->conn)) /* HTTPS responses only */
+        response_header(r, "Strict-Transport-Security", h->cfg->tls_hsts);
     bool close = rp->close || h->stopping || route_closes(rq);
     if (close)
         response_header(r, "Connection", "close");
@@ -779,7 +830,7 @@ static void finish(struct handler_ctx *h, struct evhttp_request *req,
         if (rq->method == METHOD_HEAD || rp->len == 0)
             drop_body(rp);
         else
-            bytes = queue_body(out, rp);
+            bytes = queue_body(h, out, rp);
         close = close || rp->close;
     }
     if (rp->file)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/thread.h>
@@ -32,6 +33,7 @@
 #include "log.h"
 #include "redirects.h"
 #include "server.h"
+#include "tls.h"
 
 static const char usage[] =
     "Usage: minihttpd [-c FILE] [-t] [-d] [-r DIR] [-p PORT] [-l ADDR] [-V] [-h] "
@@ -150,6 +152,36 @@ static void die(const char *msg)
     exit(1);
 }
 
+/* -t with [tls]: the certificate and key parse, match and have not
+ * expired; their subject and expiry are printed.  0, or 1 after
+ * "FILE:LINE: ..." on stderr. */
+static int check_tls(const struct mh_config *cfg)
+{
+    struct mh_error err;
+    char f[MH_ERROR_MAX / 2];
+    struct tls_creds *c =
+        tls_creds_load(cfg->tls_certificate, cfg->tls_key, time(NULL), &err);
+    if (!c) {
+        const char *why = err.msg;
+        if (!strncmp(why, "minihttpd: ", 11))
+            why += 11;
+        fprintf(stderr, "%s:%u: [tls] %s\n",
+                buf_escape_str(f, sizeof(f), config_name(cfg)), cfg->tls_line[0], why);
+        return 1;
+    }
+    char subj[MH_ERROR_MAX / 2], exp[64];
+    struct buf sb, eb;
+    long days;
+    buf_init(&sb, subj, sizeof(subj));
+    buf_init(&eb, exp, sizeof(exp));
+    if (tls_creds_describe(c, time(NULL), &sb, &eb, &days))
+        printf("%s: certificate %s, expires %s (in %ld days)%s\n",
+               buf_escape_str(f, sizeof(f), cfg->tls_certificate), subj, exp, days,
+               days < MH_TLS_EXPIRY_WARN_DAYS ? ": renew it soon" : "");
+    tls_creds_free(c);
+    return 0;
+}
+
 static int check_config(const char *path, const struct mh_overrides *ov)
 {
     struct mh_error err;
@@ -162,6 +194,10 @@ static int check_config(const char *path, const struct mh_overrides *ov)
         fprintf(stderr, "%s (warning: starting as root will fail)\n", err.msg);
     else if (geteuid() == 0 && daemon_check_as_user(cfg, &err) != 0) {
         fprintf(stderr, "%s\n", err.msg); /* as root: what the server will meet */
+        config_free(cfg);
+        return 1;
+    }
+    if (cfg->tls && check_tls(cfg) != 0) {
         config_free(cfg);
         return 1;
     }

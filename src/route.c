@@ -114,6 +114,36 @@ bool route_closes(const struct request *rq)
     return http10 && !(c && !strncasecmp(c, "keep-alive", 10));
 }
 
+size_t route_host_len(const char *host)
+{
+    size_t n = 0;
+    if (host[0] == '[') { /* [2001:db8::1] */
+        for (n = 1; host[n] && host[n] != ']'; n++)
+            if (!((host[n] >= '0' && host[n] <= '9') ||
+                  (host[n] >= 'a' && host[n] <= 'f') ||
+                  (host[n] >= 'A' && host[n] <= 'F') || host[n] == ':' ||
+                  host[n] == '.'))
+                return 0;
+        if (host[n] != ']' || n < 3)
+            return 0;
+        n++;
+    } else {
+        while ((host[n] >= 'a' && host[n] <= 'z') ||
+               (host[n] >= 'A' && host[n] <= 'Z') ||
+               (host[n] >= '0' && host[n] <= '9') || host[n] == '-' || host[n] == '.')
+            n++;
+        if (n == 0 || n > 253)
+            return 0;
+    }
+    if (host[n] == ':') { /* a port: digits only */
+        size_t d = n + 1;
+        while (host[d] >= '0' && host[d] <= '9' && d - n <= 5)
+            d++;
+        return host[d] == '\0' && d > n + 1 ? n : 0;
+    }
+    return host[n] == '\0' ? n : 0;
+}
+
 /* The q of one media range's parameters (";q=0.5;..."), in thousandths:
  * 1000 when absent, 0 when malformed (RFC 9110 12.4.2: at most three
  * decimals). */

@@ -71,6 +71,12 @@ bool route_closes(const struct request *rq);
  * *query set (NULL: none), or 400. */
 int route_target(const struct request *rq, struct path_out *p, const char **query);
 
+/* The host part of a Host header value (a DNS name or IPv4 address of
+ * letters, digits, '-' and '.', or a bracketed IPv6 address), its ":port"
+ * left out: its length, or 0 when the value is no such host (then it is
+ * never put in a Location). */
+size_t route_host_len(const char *host);
+
 /* Whether a listing should be JSON: the Accept header names
  * application/json with a q above 0 and not below text/html's (a browser's
  * Accept names text/html, or JSON not at all).  Wildcards count for

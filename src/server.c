@@ -41,6 +41,7 @@
 #include "handler.h"
 #include "buf.h"
 #include "log.h"
+#include "tls.h"
 
 /* A config shared by the workers; freed by whoever drops the last ref. */
 struct cfg_ref {
@@ -56,6 +57,9 @@ struct worker {
     struct event_base *base;
     struct evhttp *http;
     struct evhttp_bound_socket *bound;
+    struct evhttp *https; /* [tls]: the HTTPS listener's, or NULL */
+    struct evhttp_bound_socket *bound_tls;
+    struct tls_ctx *tls; /* new HTTPS connections' context (session cache) */
     struct conn_table *conns;
     struct event *tick;  /* each second: flush the log, re-open the docroot */
     struct event *drain; /* while stopping: exit once idle or out of time */
@@ -84,6 +88,7 @@ struct server {
 struct handover {
     struct cfg_ref *cfg;
     int rootfd;
+    struct tls_ctx *tls; /* the certificate re-read; NULL: keep the one in use */
 };
 
 static void cfg_release(struct cfg_ref *r);
@@ -112,12 +117,48 @@ static int open_roots(const char *docroot, unsigned n, int *fds)
     return 0;
 }
 
+/* With [tls]: the certificate and key read and checked, and one context
+ * per worker in out[0..n-1] (each worker its own session cache).  A
+ * certificate that expires within MH_TLS_EXPIRY_WARN_DAYS is logged.  0,
+ * or -1 with err filled and nothing made. */
+static int make_tls(const struct mh_config *cfg, unsigned n, struct tls_ctx **out,
+                    struct mh_error *err)
+{
+    for (unsigned i = 0; i < n; i++)
+        out[i] = NULL;
+    if (!cfg->tls)
+        return 0;
+    struct tls_creds *creds =
+        tls_creds_load(cfg->tls_certificate, cfg->tls_key, time(NULL), err);
+    if (!creds)
+        return -1;
+    char subj[MH_ERROR_MAX / 2], exp[64];
+    struct buf sb, eb;
+    long days;
+    buf_init(&sb, subj, sizeof(subj));
+    buf_init(&eb, exp, sizeof(exp));
+    if (tls_creds_describe(creds, time(NULL), &sb, &eb, &days) &&
+        days < MH_TLS_EXPIRY_WARN_DAYS)
+        log_msg(MH_LOG_WARN, "the certificate %s (%s) expires on %s, in %ld days",
+                cfg->tls_certificate, subj, exp, days);
+    for (unsigned i = 0; i < n; i++)
+        if (!(out[i] = tls_ctx_new(creds, err))) {
+            while (i-- > 0)
+                tls_ctx_free(out[i]);
+            tls_creds_free(creds);
+            return -1;
+        }
+    tls_creds_free(creds);
+    return 0;
+}
+
 /* Let go of a handover no worker took (a newer reload replaced it). */
 static void handover_free(struct handover *ho)
 {
     if (!ho)
         return;
     close(ho->rootfd);
+    tls_ctx_free(ho->tls);
     cfg_release(ho->cfg);
     free(ho);
 }
@@ -165,12 +206,13 @@ static int parse_addr(const char *addr, unsigned port, struct sockaddr_storage *
 
 /* A bound socket: with SO_REUSEPORT for the workers' listeners, without it
  * for the probe that makes sure no other process holds the port. */
-static int bind_socket(const struct mh_config *cfg, int reuseport, struct mh_error *err)
+static int bind_socket(const struct mh_config *cfg, unsigned port, int reuseport,
+                       struct mh_error *err)
 {
     struct sockaddr_storage ss;
     socklen_t len;
     int one = 1, zero = 0;
-    if (parse_addr(cfg->listen, cfg->port, &ss, &len) != 0) {
+    if (parse_addr(cfg->listen, port, &ss, &len) != 0) {
         snprintf(err->msg, sizeof(err->msg), "minihttpd: bad listen address %s",
                  cfg->listen);
         return -1;
@@ -203,7 +245,7 @@ fail:;
         close(fd);
     const char *fmt = strchr(cfg->listen, ':') ? "minihttpd: cannot bind [%s]:%u: %s"
                                                : "minihttpd: cannot bind %s:%u: %s";
-    snprintf(err->msg, sizeof(err->msg), fmt, cfg->listen, cfg->port, strerror(e));
+    snprintf(err->msg, sizeof(err->msg), fmt, cfg->listen, port, strerror(e));
     return -1;
 }
 
@@ -290,6 +332,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     flush_log(w);
     handler_tick(w->h);
     conn_table_tick(w->conns);
+    if (w->tls)
+        tls_ctx_tick(w->tls, time(NULL));
 }
 
 static void on_drain(evutil_socket_t fd, short what, void *arg)
@@ -319,8 +363,10 @@ static void worker_stop(evutil_socket_t fd, short what, void *arg)
     if (w->bound) {
         conn_table_stop_accepting(w->conns);
         evhttp_del_accept_socket(w->http, w->bound);
+        if (w->bound_tls)
+            evhttp_del_accept_socket(w->https, w->bound_tls);
     }
-    w->bound = NULL;
+    w->bound = w->bound_tls = NULL;
     handler_stop(w->h);
     clock_gettime(CLOCK_MONOTONIC, &w->stop_deadline);
     w->stop_deadline.tv_sec += MH_SHUTDOWN_GRACE_SEC;
@@ -340,8 +386,15 @@ static void worker_swap_config(evutil_socket_t fd, short what, void *arg)
         return;
     struct cfg_ref *next = ho->cfg;
     handler_use_config(w->h, next->cfg, ho->rootfd);
+    if (ho->tls) { /* open connections keep the context they began with */
+        conn_table_set_tls(w->conns, ho->tls);
+        tls_ctx_free(w->tls);
+        w->tls = ho->tls;
+    }
     free(ho);
     evhttp_set_timeout(w->http, (int)next->cfg->keepalive_timeout);
+    if (w->https)
+        evhttp_set_timeout(w->https, (int)next->cfg->keepalive_timeout);
     conn_table_set_config(w->conns, next->cfg);
     cfg_release(w->cfg);
     w->cfg = next;
@@ -354,6 +407,9 @@ static void *worker_main(void *arg)
     event_base_dispatch(w->base);
     evhttp_free(w->http); /* closes every connection still open */
     w->http = NULL;
+    if (w->https)
+        evhttp_free(w->https);
+    w->https = NULL;
     conn_table_free(w->conns);
     w->conns = NULL;
     flush_log(w); /* the last lines, and a word about those lost */
@@ -376,36 +432,48 @@ static struct event_base *new_worker_base(void)
     return base;
 }
 
-/* A worker's state, serving the docroot open as rootfd (taken): all but
- * its listening socket, which worker_listen() adds once every worker is
- * ready, so nothing is accepted by a server that then fails to start. */
-static int worker_init(struct worker *w, int rootfd, const struct fd_budget *budget,
-                       struct mh_error *err)
+/* An evhttp of the worker's loop, as every listener's is set up. */
+static struct evhttp *new_evhttp(struct event_base *base, const struct mh_config *cfg)
+{
+    struct evhttp *http = evhttp_new(base);
+    if (!http)
+        return NULL;
+    /* every method reaches the handler, which answers 405 with Allow */
+    evhttp_set_allowed_methods(
+        http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+                  EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+                  EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+    evhttp_set_default_content_type(http, NULL);
+    /* the handler answers 414/431/413 below these, evhttp itself above */
+    evhttp_set_max_headers_size(http, MH_HEADERS_HARD_MAX);
+    evhttp_set_max_body_size(http, MH_REQUEST_BODY_HARD_MAX);
+    evhttp_set_timeout(http, (int)cfg->keepalive_timeout);
+    return http;
+}
+
+/* A worker's state, serving the docroot open as rootfd (taken) and, with
+ * [tls], HTTPS with tls (taken): all but its listening sockets, which
+ * worker_listen() adds once every worker is ready, so nothing is accepted
+ * by a server that then fails to start. */
+static int worker_init(struct worker *w, int rootfd, struct tls_ctx *tls,
+                       const struct fd_budget *budget, struct mh_error *err)
 {
     const struct mh_config *cfg = w->cfg->cfg;
     struct timeval sec = {.tv_sec = MH_LOG_FLUSH_SEC};
 
     accesslog_writer_init(&w->alog);
+    w->tls = tls;
     w->h = handler_new(cfg, budget->cache_slots, rootfd, err);
     w->base = w->h ? new_worker_base() : NULL;
-    w->http = w->base ? evhttp_new(w->base) : NULL;
+    w->http = w->base ? new_evhttp(w->base, cfg) : NULL;
+    w->https = w->http && cfg->tls ? new_evhttp(w->base, cfg) : NULL;
     w->tick = w->http ? event_new(w->base, -1, EV_PERSIST, on_tick, w) : NULL;
-    if (!w->tick || event_add(w->tick, &sec) != 0) {
+    if (!w->tick || (cfg->tls && !w->https) || event_add(w->tick, &sec) != 0) {
         if (w->h)
             snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot set up worker %u",
                      w->id);
         return -1;
     }
-    /* every method reaches the handler, which answers 405 with Allow */
-    evhttp_set_allowed_methods(
-        w->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-                     EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-                     EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-    evhttp_set_default_content_type(w->http, NULL);
-    /* the handler answers 414/431/413 below these, evhttp itself above */
-    evhttp_set_max_headers_size(w->http, MH_HEADERS_HARD_MAX);
-    evhttp_set_max_body_size(w->http, MH_REQUEST_BODY_HARD_MAX);
-    evhttp_set_timeout(w->http, (int)cfg->keepalive_timeout);
     return 0;
 }
 
@@ -413,7 +481,8 @@ static int worker_init(struct worker *w, int rootfd, const struct fd_budget *bud
 static int worker_listen(struct worker *w, const struct fd_budget *budget,
                          struct mh_error *err)
 {
-    int fd = bind_socket(w->cfg->cfg, 1, err);
+    const struct mh_config *cfg = w->cfg->cfg;
+    int fd = bind_socket(cfg, cfg->port, 1, err);
     if (fd < 0)
         return -1;
     w->bound = evhttp_accept_socket_with_handle(w->http, fd);
@@ -428,6 +497,19 @@ static int worker_listen(struct worker *w, const struct fd_budget *budget,
             close(fd);
         return -1;
     }
+    if (!w->https)
+        return 0;
+    fd = bind_socket(cfg, cfg->tls_port, 1, err);
+    if (fd < 0)
+        return -1;
+    w->bound_tls = evhttp_accept_socket_with_handle(w->https, fd);
+    if (!w->bound_tls) {
+        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot listen in worker %u",
+                 w->id);
+        close(fd);
+        return -1;
+    }
+    conn_table_add_tls(w->conns, w->https, w->bound_tls, w->tls);
     return 0;
 }
 
@@ -437,6 +519,8 @@ static void worker_free(struct worker *w)
         return;
     if (w->http)
         evhttp_free(w->http);
+    if (w->https)
+        evhttp_free(w->https);
     conn_table_free(w->conns);
     if (w->tick)
         event_free(w->tick);
@@ -445,6 +529,7 @@ static void worker_free(struct worker *w)
     if (w->base)
         event_base_free(w->base);
     handler_free(w->h); /* after evhttp_free: no response uses its files now */
+    tls_ctx_free(w->tls);
     handover_free(atomic_exchange(&w->next, NULL));
     cfg_release(w->cfg);
 }
@@ -499,11 +584,24 @@ static void reload(struct server *s)
     int *fds = calloc(s->nworkers, sizeof(*fds));
     int e = ho && fds ? open_roots(cfg->docroot, s->nworkers, fds) : ENOMEM;
     bool opened = !e;
+    struct tls_ctx **tls = calloc(s->nworkers, sizeof(*tls));
+    struct mh_error terr;
+    if (!e && (!tls || make_tls(cfg, s->nworkers, tls, &terr) != 0)) {
+        /* a bad or mismatched pair: the rest of the config still applies */
+        log_msg(MH_LOG_ERROR, "certificate not reloaded, keeping the one in use: %s",
+                tls ? terr.msg : "out of memory");
+        for (unsigned i = 0; tls && i < s->nworkers; i++)
+            tls[i] = NULL;
+    }
     for (unsigned i = 0; !e && i < s->nworkers; i++)
         if ((ho[i] = malloc(sizeof(**ho))))
-            *ho[i] = (struct handover){ref, fds[i]};
+            *ho[i] = (struct handover){ref, fds[i], tls ? tls[i] : NULL};
         else
             e = ENOMEM;
+    if (e)
+        for (unsigned i = 0; tls && i < s->nworkers; i++)
+            tls_ctx_free(tls[i]);
+    free(tls);
     if (e) {
         char d[MH_ERROR_MAX / 2];
         log_msg(MH_LOG_ERROR,
@@ -594,7 +692,8 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
         snprintf(err->msg, sizeof(err->msg), "minihttpd: out of memory");
         return NULL;
     }
-    int *fds = NULL; /* the docroot, one fd per worker until it takes it */
+    int *fds = NULL;             /* the docroot, one fd per worker until it takes it */
+    struct tls_ctx **tls = NULL; /* [tls]: one context per worker, the same */
     keep_overrides(s, config_path, ov);
     s->nworkers = worker_count(cfg);
     s->cur = cfg_share(cfg, 1);
@@ -613,10 +712,14 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
                 strerror(e));
     /* a plain bind first: SO_REUSEPORT would let us share the port silently
      * with another minihttpd of the same user */
-    int probe = bind_socket(cfg, 0, err);
+    int probe = bind_socket(cfg, cfg->port, 0, err);
     if (probe < 0)
         goto fail;
     close(probe);
+    if (cfg->tls && (probe = bind_socket(cfg, cfg->tls_port, 0, err)) < 0)
+        goto fail;
+    if (cfg->tls)
+        close(probe);
     s->base = event_base_new();
     if (!s->base) {
         snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot create the event loop");
@@ -627,6 +730,13 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
         goto fail;
     /* every worker ready before the first listens: a start that fails has
      * accepted no connection, and one that succeeds serves one docroot */
+    /* the certificate read now, as root, before the privilege drop */
+    tls = calloc(s->nworkers, sizeof(*tls));
+    if (!tls || make_tls(cfg, s->nworkers, tls, err) != 0) {
+        if (!tls)
+            snprintf(err->msg, sizeof(err->msg), "minihttpd: out of memory");
+        goto fail;
+    }
     fds = calloc(s->nworkers, sizeof(*fds));
     e = fds ? open_roots(cfg->docroot, s->nworkers, fds) : ENOMEM;
     if (e) {
@@ -644,15 +754,21 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
         atomic_init(&w->next, NULL);
         int fd = fds[i];
         fds[i] = -1; /* taken, even on failure */
-        if (worker_init(w, fd, &budget, err) != 0)
+        struct tls_ctx *t = tls[i];
+        tls[i] = NULL;
+        if (worker_init(w, fd, t, &budget, err) != 0)
             goto fail;
     }
     for (unsigned i = 0; i < s->nworkers; i++)
         if (worker_listen(&s->workers[i], &budget, err) != 0)
             goto fail;
     free(fds);
+    free(tls);
     return s;
 fail:
+    for (unsigned i = 0; tls && i < s->nworkers; i++)
+        tls_ctx_free(tls[i]);
+    free(tls);
     for (unsigned i = 0; fds && i < s->nworkers; i++)
         if (fds[i] >= 0)
             close(fds[i]);
@@ -693,10 +809,15 @@ int server_run(struct server *s)
     /* the URL to open: an address of every interface is reached as localhost */
     bool any = !strcmp(cfg->listen, "0.0.0.0") || !strcmp(cfg->listen, "::");
     bool v6 = !any && strchr(cfg->listen, ':');
+    const char *host = any ? "localhost" : cfg->listen;
+    char https[MH_LISTEN_MAX + 32] = "";
+    if (cfg->tls)
+        snprintf(https, sizeof(https), " and https://%s%s%s:%u/", v6 ? "[" : "", host,
+                 v6 ? "]" : "", cfg->tls_port);
     log_msg(MH_LOG_NOTICE,
-            "minihttpd/%s serving %s on http://%s%s%s:%u/ with %u worker%s", MH_VERSION,
-            cfg->docroot, v6 ? "[" : "", any ? "localhost" : cfg->listen, v6 ? "]" : "",
-            cfg->port, s->nworkers, s->nworkers == 1 ? "" : "s");
+            "minihttpd/%s serving %s on http://%s%s%s:%u/%s with %u worker%s",
+            MH_VERSION, cfg->docroot, v6 ? "[" : "", host, v6 ? "]" : "", cfg->port,
+            https, s->nworkers, s->nworkers == 1 ? "" : "s");
     int started = s->workers[s->nworkers - 1].thread_started;
     if (started)
         event_base_dispatch(s->base);

@@ -392,6 +392,40 @@ def step_bad_config_refused():
     assert sh([INIT, "configtest"]).stdout.strip().endswith("syntax is ok")
 
 
+def step_https_snakeoil():
+    """[tls] with the package's defaults: Debian's snakeoil pair (ssl-cert,
+    a dependency), read as root at start and, through the ssl-cert group,
+    as minihttpd on reload; fetched over HTTPS."""
+    import ssl
+    cert = "/etc/ssl/certs/ssl-cert-snakeoil.pem"
+    assert os.path.exists(cert), "ssl-cert made no snakeoil pair"
+    groups = sh(["id", "-nG", "minihttpd"]).stdout.split()
+    assert "ssl-cert" in groups, "minihttpd is not in ssl-cert: %r" % groups
+    tls_port = free_port_near(18443)
+    set_conf(read(CONF) + "\n[tls]\nport = %d\nhsts = max-age=60\n" % tls_port)
+    assert "expires" in sh(["/usr/sbin/minihttpd", "-t", "-c", CONF]).stdout
+    init("restart")  # a [tls] section needs one: a listening socket more
+    assert wait_until(lambda: port_open(tls_port), 10), "nothing on %d" % tls_port
+
+    def https_get():
+        ctx = ssl.create_default_context(cafile=cert)
+        ctx.check_hostname = False  # its name is the machine's, whatever that is
+        c = http.client.HTTPSConnection("127.0.0.1", tls_port, timeout=5, context=ctx)
+        c.request("GET", "/")
+        r = c.getresponse()
+        out = (r.status, r.getheader("Strict-Transport-Security"), r.read())
+        c.close()
+        return out
+    status, hsts, body = https_get()
+    assert status == 200 and hsts == "max-age=60" and b"minihttpd" in body, status
+    size = os.path.getsize(ERROR_LOG)
+    init("reload")  # now as minihttpd: the key through the ssl-cert group
+    assert wait_until(lambda: "configuration reloaded" in read(ERROR_LOG)[size:], 5)
+    assert "certificate not reloaded" not in read(ERROR_LOG)[size:], \
+        read(ERROR_LOG)[size:]
+    assert https_get()[0] == 200
+
+
 def load(port, stop, counts):
     """Sequential keep-alive GETs until stop is set (bounded: 60 s, 100000)."""
     conn = None
@@ -494,7 +528,8 @@ def step_purge():
 
 STEPS = [step_preconditions, step_build, step_lintian, step_hardening, step_install,
          step_installed_paths, step_start, step_restart_new_port,
-         step_reload_keeps_pid, step_bad_config_refused, step_logrotate_under_load,
+         step_reload_keeps_pid, step_bad_config_refused, step_https_snakeoil,
+         step_logrotate_under_load,
          step_status, step_reinstall_keeps_conffile, step_stop, step_purge]
 
 

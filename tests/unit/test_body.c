@@ -140,6 +140,76 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* Over TLS (no sendfile): a feed keeps less than 2 x MH_TLS_FEED_CHUNK of
+ * the file in the buffer, refills it as it drains, and the bytes that come
+ * out are the range's, in order; a file that shrinks under it fails. */
+static void test_feed(void **state)
+{
+    (void)state;
+    struct stat st;
+    char *bytes;
+    size_t n = 5 * MH_TLS_FEED_CHUNK + 123;
+    int fd = make_file("feed", n, &st, &bytes);
+    int snap;
+    struct body *b = body_wrap(fd, &st, &snap);
+    assert_non_null(b);
+    struct evbuffer *out = evbuffer_new();
+    struct body_feed *f = NULL;
+    uint64_t off = 1000, len = n - 2000;
+    assert_int_equal(body_add_no_sendfile(out, b, off, len, &f), 0);
+    assert_non_null(f);
+    body_unwrap(b); /* the feed holds its own reference */
+    char *got = malloc(len);
+    size_t have = 0, most = 0;
+    while (evbuffer_get_length(out) > 0) {
+        size_t l = evbuffer_get_length(out);
+        most = l > most ? l : most;
+        /* take less than a chunk at a time, as a socket would */
+        int r = evbuffer_remove(out, got + have, 10000);
+        assert_true(r > 0);
+        have += (size_t)r;
+    }
+    assert_int_equal(have, len);
+    assert_memory_equal(got, bytes + off, len);
+    assert_true(most < 2 * MH_TLS_FEED_CHUNK); /* refilled below one chunk */
+    assert_int_equal(body_feed_left(f), 0);
+    assert_false(body_feed_failed(f));
+    body_feed_free(f);
+    evbuffer_free(out);
+
+    /* a file cut short while fed: the feed fails, never blocks or loops */
+    char path[64];
+    snprintf(path, sizeof(path), "%s/feed", dir);
+    out = evbuffer_new();
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(fstat(fd, &st), 0);
+    b = body_wrap(fd, &st, &snap);
+    f = body_feed_new(out, b, 0, (uint64_t)n);
+    assert_non_null(f);
+    assert_int_equal(truncate(path, 2 * MH_TLS_FEED_CHUNK), 0);
+    while (evbuffer_get_length(out) > 0)
+        evbuffer_drain(out, 4096);
+    assert_true(body_feed_failed(f));
+    assert_int_equal(body_feed_left(f), 0);
+    body_feed_free(f);
+    body_unwrap(b);
+    evbuffer_free(out);
+
+    /* a small file (a snapshot in memory) needs no feed */
+    free(bytes);
+    fd = make_file("small", 100, &st, &bytes);
+    b = body_wrap(fd, &st, &snap);
+    out = evbuffer_new();
+    assert_int_equal(body_add_no_sendfile(out, b, 0, 100, &f), 0);
+    assert_null(f);
+    assert_int_equal(evbuffer_get_length(out), 100);
+    evbuffer_free(out);
+    body_unwrap(b);
+    free(bytes);
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -147,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_large_is_a_segment),
         cmocka_unit_test(test_empty_has_no_body),
         cmocka_unit_test(test_refs),
+        cmocka_unit_test(test_feed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

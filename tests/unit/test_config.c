@@ -907,6 +907,30 @@ static void test_restart_keys(void **state)
     config_free(b);
     config_free(a);
 
+    /* [tls]: the section itself and its port need a restart, the rest not */
+    struct mh_config *t0 = load_r("[tls]\n");
+    struct mh_config *t1 = load_r("[tls]\nport = 9443\n");
+    struct mh_config *t2 = load_r("[tls]\nredirect_http = on\nhsts = max-age=60\n"
+                                  "certificate = /x.pem\nkey = /x.key\n");
+    struct mh_config *none = load_r("");
+    assert_true(t0 && t1 && t2 && none);
+    assert_true(t0->tls && !none->tls);
+    assert_string_equal(config_restart_key(none, t0), "[tls]");
+    assert_string_equal(config_restart_key(t0, none), "[tls]");
+    assert_string_equal(config_restart_key(t0, t1), "port");
+    assert_null(config_restart_key(t0, t2));
+    assert_string_equal(t2->tls_hsts, "max-age=60");
+    assert_string_equal(t0->tls_hsts, "");
+    config_free(t0);
+    config_free(t1);
+    config_free(t2);
+    config_free(none);
+    assert_null(load_r("[tls]\nport = 8080\n")); /* [server]'s */
+    assert_non_null(strstr(err.msg, ":2: port = 8080: is also the port of [server]"));
+    assert_null(load_r("[tls]\nhsts = max-age=1\n[headers]\n"
+                       "Strict-Transport-Security = max-age=2\n"));
+    assert_non_null(strstr(err.msg, ":2: hsts: "));
+
     /* the table's column, as documented */
     size_t restart = 0;
     for (size_t i = 0; i < config_key_count(); i++) {
@@ -919,7 +943,7 @@ static void test_restart_keys(void **state)
         assert_int_equal(k.restart, listed);
         restart += k.restart;
     }
-    assert_int_equal(restart, 6);
+    assert_int_equal(restart, 7); /* [tls] port too */
 }
 
 /* --- the documentation and the shipped files name every key --- */

@@ -310,6 +310,49 @@ static void test_wants_json(void **state)
             fail_msg("JSON chosen for Accept: %s", no[i] ? no[i] : "(none)");
 }
 
+static void test_host_len(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *host;
+        size_t len;
+    } cases[] = {
+        {"docs.example", 12},
+        {"docs.example:8080", 12},
+        {"10.0.0.1", 8},
+        {"10.0.0.1:80", 8},
+        {"[::1]", 5},
+        {"[::1]:8443", 5},
+        {"[2001:db8::1]", 13},
+        {"a", 1},
+        {"", 0},
+        {":80", 0},
+        {"evil.com/x", 0},
+        {"a b", 0},
+        {"user@host", 0},
+        {"host:", 0},
+        {"host:80x", 0},
+        {"host:123456", 0},
+        {"[::1", 0},
+        {"[]", 0},
+        {"[::g]", 0},
+        {"[::1]x", 0},
+        {"host\r\nX: y", 0},
+        {"h%2fx", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (route_host_len(cases[i].host) != cases[i].len)
+            fail_msg("route_host_len(\"%s\") = %zu, not %zu", cases[i].host,
+                     route_host_len(cases[i].host), cases[i].len);
+    char longname[300];
+    memset(longname, 'a', sizeof(longname) - 1);
+    longname[253] = '\0';
+    assert_int_equal(route_host_len(longname), 253);
+    longname[253] = 'a';
+    longname[254] = '\0';
+    assert_int_equal(route_host_len(longname), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_targets),
         cmocka_unit_test(test_found),
         cmocka_unit_test(test_wants_json),
+        cmocka_unit_test(test_host_len),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
