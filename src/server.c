@@ -482,34 +482,31 @@ static int worker_listen(struct worker *w, const struct fd_budget *budget,
                          struct mh_error *err)
 {
     const struct mh_config *cfg = w->cfg->cfg;
-    int fd = bind_socket(cfg, cfg->port, 1, err);
-    if (fd < 0)
+    /* HTTPS first: once the HTTP port takes connections, so does HTTPS */
+    int tls_fd = w->https ? bind_socket(cfg, cfg->tls_port, 1, err) : -1;
+    if (w->https && tls_fd < 0)
         return -1;
-    w->bound = evhttp_accept_socket_with_handle(w->http, fd);
+    int fd = bind_socket(cfg, cfg->port, 1, err);
+    w->bound = fd >= 0 ? evhttp_accept_socket_with_handle(w->http, fd) : NULL;
     w->conns = w->bound
                    ? conn_table_new(w->base, w->http, w->bound, budget->connections,
                                     w->cfg->cfg, &w->alog, handler_request, w->h)
                    : NULL;
-    if (!w->conns) {
-        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot listen in worker %u",
-                 w->id);
-        if (!w->bound)
+    w->bound_tls = w->conns && tls_fd >= 0
+                       ? evhttp_accept_socket_with_handle(w->https, tls_fd)
+                       : NULL;
+    if (!w->conns || (tls_fd >= 0 && !w->bound_tls)) {
+        if (fd >= 0) /* else err says why */
+            snprintf(err->msg, sizeof(err->msg),
+                     "minihttpd: cannot listen in worker %u", w->id);
+        if (fd >= 0 && !w->bound)
             close(fd);
+        if (tls_fd >= 0 && !w->bound_tls)
+            close(tls_fd);
         return -1;
     }
-    if (!w->https)
-        return 0;
-    fd = bind_socket(cfg, cfg->tls_port, 1, err);
-    if (fd < 0)
-        return -1;
-    w->bound_tls = evhttp_accept_socket_with_handle(w->https, fd);
-    if (!w->bound_tls) {
-        snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot listen in worker %u",
-                 w->id);
-        close(fd);
-        return -1;
-    }
-    conn_table_add_tls(w->conns, w->https, w->bound_tls, w->tls);
+    if (w->bound_tls)
+        conn_table_add_tls(w->conns, w->https, w->bound_tls, w->tls);
     return 0;
 }
 
