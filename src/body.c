@@ -44,6 +44,11 @@ void body_unref(struct body *b)
     free(b);
 }
 
+const char *body_bytes(const struct body *b)
+{
+    return b->seg ? NULL : b->data;
+}
+
 void body_unwrap(void *body)
 {
     body_unref(body);

@@ -18,6 +18,9 @@ struct body;
  * from the file with sendfile().  Its signature is fcache.h's wrap. */
 void *body_wrap(int fd, const struct stat *st, int *snapshot);
 
+/* A small file's bytes, in memory (NULL for a file sent from the file). */
+const char *body_bytes(const struct body *b);
+
 /* Drop the cache's reference (fcache.h's unwrap). */
 void body_unwrap(void *body);
 

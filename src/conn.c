@@ -42,6 +42,8 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
+#include <openssl/err.h>
+
 #include "accesslog.h"
 #include "body.h"
 #include "bounds.h"
@@ -661,6 +663,24 @@ void conn_table_set_tls(struct conn_table *t, struct tls_ctx *tls)
 bool conn_is_tls(const struct conn *c)
 {
     return c && c->tls;
+}
+
+void conn_tls_write_now(struct conn *c, size_t max, int calls)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+    for (int i = 0; ssl && i < calls && evbuffer_get_length(out) > 0; i++) {
+        struct evbuffer_iovec v;
+        if (evbuffer_peek(out, -1, NULL, &v, 1) < 1)
+            return;
+        ERR_clear_error();
+        int r = SSL_write(ssl, v.iov_base, (int)(v.iov_len < max ? v.iov_len : max));
+        if (r <= 0) { /* WANT_WRITE: libevent retries with these bytes and more */
+            ERR_clear_error();
+            return;
+        }
+        evbuffer_drain(out, (size_t)r);
+    }
 }
 
 void conn_response_feed(struct conn *c, struct body_feed *feed)

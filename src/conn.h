@@ -50,6 +50,14 @@ void conn_table_set_tls(struct conn_table *t, struct tls_ctx *tls);
  * nothing may be written to the socket but through its bufferevent). */
 bool conn_is_tls(const struct conn *c);
 
+/* Write what c's output holds now through OpenSSL, as a plain response is
+ * written at once (at most `calls` SSL_write()s of at most max bytes), so
+ * a response that fits goes out without waiting for a write event.  Only
+ * when the output held nothing before this response: then no earlier
+ * write is waiting to be retried.  A write that would block stays queued:
+ * libevent's writer retries it with the same bytes (and more). */
+void conn_tls_write_now(struct conn *c, size_t max, int calls);
+
 /* The response about to be queued on c reads its file in through feed
  * (body.h; NULL: none): c frees it once the response is sent or the
  * connection goes. */

@@ -722,12 +722,30 @@ static void drop_body(struct reply *rp)
 /* Queue the body on the connection's output: memory by reference, a file
  * through body.c.  Returns the bytes queued (0 when libevent refused them:
  * the head is out, so the connection must end). */
+/* A small body's bytes when they are in memory (NULL otherwise): over TLS
+ * they are copied behind the head, so head and body go out as one TLS
+ * record and one write, not two of each. */
+static const char *small_bytes(const struct reply *rp)
+{
+    if (rp->len > MH_SMALL_FILE_MAX)
+        return NULL;
+    if (rp->kind == BODY_MEMORY)
+        return rp->mem;
+    const char *b = rp->kind == BODY_FILE ? body_bytes(rp->file) : NULL;
+    return b ? b + rp->offset : NULL;
+}
+
 static uint64_t queue_body(struct handler_ctx *h, struct evbuffer *out,
                            struct reply *rp)
 {
     int r = -1;
     struct body_feed *feed = NULL;
-    if (rp->kind == BODY_MEMORY)
+    const char *small = conn_is_tls(h->conn) ? small_bytes(rp) : NULL;
+    if (small) {
+        r = evbuffer_add(out, small, (size_t)rp->len);
+        if (r == 0)
+            drop_body(rp); /* copied: a memory body is released now */
+    } else if (rp->kind == BODY_MEMORY)
         r = evbuffer_add_reference(out, rp->mem, (size_t)rp->len, rp->release, NULL);
     else if (rp->kind == BODY_FILE && conn_is_tls(h->conn)) /* no sendfile() */
         r = body_add_no_sendfile(out, rp->file, rp->offset, rp->len, &feed);
@@ -752,7 +770,7 @@ static uint64_t queue_body(struct handler_ctx *h, struct evbuffer *out,
  * callbacks, and conn.c logs the request once it is sent (or cut short).
  * req and its connection may be freed on return. */
 static void send_queued(struct handler_ctx *h, struct evhttp_request *req, int status,
-                        uint64_t bytes, bool close)
+                        uint64_t bytes, bool close, bool fresh)
 {
     struct bufferevent *bev =
         evhttp_connection_get_bufferevent(evhttp_request_get_connection(req));
@@ -765,8 +783,12 @@ static void send_queued(struct handler_ctx *h, struct evhttp_request *req, int s
     }
     /* The output's start is frozen except while libevent writes it
      * (bufferevent_sock.c); thaw it the same way for this write.  Over TLS
-     * only OpenSSL may write the socket: libevent does, on its next turn. */
-    if (!conn_is_tls(h->conn)) {
+     * only OpenSSL may write the socket: through conn.c, and only when no
+     * earlier write of libevent's may be waiting for a retry (fresh). */
+    if (conn_is_tls(h->conn)) {
+        if (fresh)
+            conn_tls_write_now(h->conn, MH_WRITE_THROUGH_MAX, MH_WRITE_THROUGH_CALLS);
+    } else {
         evbuffer_unfreeze(out, 1);
         for (int i = 0; i < MH_WRITE_THROUGH_CALLS && evbuffer_get_length(out) > 0; i++)
             if (evbuffer_write_atmost(out, bufferevent_getfd(bev),
@@ -816,7 +838,8 @@ static void finish(struct handler_ctx *h, struct evhttp_request *req,
     struct evbuffer *out = bufferevent_get_output(
         evhttp_connection_get_bufferevent(evhttp_request_get_connection(req)));
     uint64_t bytes = 0;
-    if (!head) { /* a bug: bounds.h sizes the head for the worst case */
+    bool fresh = false; /* the output held nothing before this response */
+    if (!head) {        /* a bug: bounds.h sizes the head for the worst case */
         static const char bare500[] = "HTTP/1.1 500 Internal Server Error\r\n"
                                       "Content-Length: 0\r\nConnection: close\r\n\r\n";
         log_msg(MH_LOG_ERROR, "the head of a %d response does not fit in %d bytes",
@@ -826,6 +849,11 @@ static void finish(struct handler_ctx *h, struct evhttp_request *req,
         close = true;
         drop_body(rp);
     } else {
+        fresh = evbuffer_get_length(out) == 0;
+        bool whole =
+            rq->method != METHOD_HEAD && conn_is_tls(h->conn) && small_bytes(rp);
+        if (whole) /* head and body in one chain (see small_bytes()) */
+            evbuffer_expand(out, n + (size_t)rp->len);
         evbuffer_add(out, head, n);
         if (rq->method == METHOD_HEAD || rp->len == 0)
             drop_body(rp);
@@ -835,7 +863,7 @@ static void finish(struct handler_ctx *h, struct evhttp_request *req,
     }
     if (rp->file)
         body_unref(rp->file);
-    send_queued(h, req, rp->status, bytes, close);
+    send_queued(h, req, rp->status, bytes, close, fresh);
 }
 
 void handler_request(struct evhttp_request *req, struct conn *c, void *arg)

@@ -565,9 +565,13 @@ static int ticket_cb(SSL *s, unsigned char name[16], unsigned char *iv,
         if (RAND_bytes(iv, EVP_CIPHER_get_iv_length(t->aes)) != 1)
             return -1;
         memcpy(name, k->name, sizeof(k->name));
-    } else if (!memcmp(name, t->cur.name, sizeof(t->cur.name)))
+    } else if (!memcmp(name, t->cur.name, sizeof(t->cur.name))) {
         k = &t->cur;
-    else if (t->has_prev && !memcmp(name, t->prev.name, sizeof(t->prev.name))) {
+        /* TLS 1.3: a client should use a ticket once (RFC 8446 C.4), and
+         * OpenSSL sends a new one after a resumption only when asked */
+        if (SSL_version(s) == TLS1_3_VERSION)
+            found = 2;
+    } else if (t->has_prev && !memcmp(name, t->prev.name, sizeof(t->prev.name))) {
         k = &t->prev;
         found = 2;
     } else

@@ -239,6 +239,12 @@ def test_session_resumption():
             with s.connect(ctx, session=sess) as c:
                 assert c.session_reused, v
                 assert https_get(c, "/x").status == 200
+                renewed = c.session
+            if v == ssl.TLSVersion.TLSv1_3:  # a fresh ticket after resuming,
+                assert renewed.id != sess.id  # so a client need not reuse one
+                with s.connect(ctx, session=renewed) as c:
+                    assert c.session_reused
+                    assert https_get(c, "/x").status == 200
 
 
 def test_redirect_http_and_hsts():
