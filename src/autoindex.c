@@ -133,44 +133,11 @@ size_t autoindex_json_bound(const struct autoindex_entry *e, size_t n)
     return total;
 }
 
-/* The length of the UTF-8 sequence at s (1 to 4 bytes), or 0 when it is not
- * valid: a stray or missing continuation byte, an overlong form, a
- * surrogate or a code point above U+10FFFF (RFC 3629). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xbf; /* the second byte's range */
-    size_t len;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4;
-    else
-        return 0;
-    if (c == 0xe0)
-        lo = 0xa0; /* overlong */
-    else if (c == 0xed)
-        hi = 0x9f; /* surrogates */
-    else if (c == 0xf0)
-        lo = 0x90; /* overlong */
-    else if (c == 0xf4)
-        hi = 0x8f; /* above U+10FFFF */
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    return len;
-}
-
 static int utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0, u; i < n; i += u)
-        if ((u = utf8_len(p + i, n - i)) == 0)
+        if ((u = buf_utf8_len(p + i, n - i, true)) == 0)
             return 0;
     return 1;
 }

@@ -142,14 +142,13 @@ bool buf_put_urlenc(struct buf *b, const char *s, size_t n)
     return true;
 }
 
-/* The length of the valid UTF-8 sequence at s (2 to 4 bytes), or 0: an
- * ASCII byte, a stray or missing continuation byte, an overlong form, a
- * surrogate, a code point above U+10FFFF, or a C1 control. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t buf_utf8_len(const unsigned char *s, size_t n, bool c1_ok)
 {
     unsigned char c = s[0];
     size_t len;
     unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
+    if (c < 0x80)
+        return 1;
     if (c >= 0xc2 && c <= 0xdf)
         len = 2;
     else if (c >= 0xe0 && c <= 0xef)
@@ -158,7 +157,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
         len = 4;
     else
         return 0;
-    if (c == 0xc2)
+    if (c == 0xc2 && !c1_ok)
         lo = 0xa0; /* U+0080..U+009F: C1 controls, which terminals obey */
     else if (c == 0xe0)
         lo = 0xa0; /* overlong */
@@ -176,6 +175,17 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
+int buf_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* The next unit of s[0, n): *in bytes of input, the return value bytes of
  * output (the same bytes, or one "\xHH"). */
 static size_t esc_unit(const unsigned char *s, size_t n, unsigned flags, size_t *in)
@@ -185,7 +195,7 @@ static size_t esc_unit(const unsigned char *s, size_t n, unsigned flags, size_t 
         *in = 1;
         return 1;
     }
-    size_t u = c >= 0x80 && (flags & BUF_ESC_UTF8) ? utf8_seq(s, n) : 0;
+    size_t u = c >= 0x80 && (flags & BUF_ESC_UTF8) ? buf_utf8_len(s, n, false) : 0;
     *in = u ? u : 1;
     return u ? u : 4;
 }

@@ -54,4 +54,13 @@ bool buf_put_escaped(struct buf *b, const char *s, size_t n, size_t max,
  * and cut with "..." to fit: a text quoted in a message.  Returns out. */
 const char *buf_escape_str(char *out, size_t cap, const char *s);
 
+/* The length of the valid UTF-8 sequence at s[0, n) (1 for ASCII, 2 to 4),
+ * or 0: a stray or missing continuation byte, an overlong form, a
+ * surrogate, a code point above U+10FFFF (RFC 3629), or with !c1_ok a C1
+ * control (U+0080..U+009F, which terminals obey). */
+size_t buf_utf8_len(const unsigned char *s, size_t n, bool c1_ok);
+
+/* The value of a hex digit (either case), or -1. */
+int buf_hex_digit(char c);
+
 #endif

@@ -122,7 +122,7 @@ static const char *const sections[] = {"server", "log",     "mime",
 #define WHY_MAX 128
 
 /* bytes: room for one text quoted in a message, escaped; longer ones are cut
- * with "...", and set_err() cuts the whole message at MH_ERROR_MAX. */
+ * with "...", and mh_error_set() cuts the whole message at MH_ERROR_MAX. */
 #define ESC_MAX (MH_ERROR_MAX / 2)
 /* bytes: where()'s "FILE:LINE: key": an escaped name and a few words. */
 #define WHERE_MAX (ESC_MAX + 96)
@@ -139,10 +139,7 @@ struct loader {
     struct mh_error *err;
 };
 
-static void set_err(struct mh_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void set_err(struct mh_error *err, const char *fmt, ...)
+void mh_error_set(struct mh_error *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -331,18 +328,18 @@ static int on_mime_override(struct loader *ld, const char *key, const char *valu
     char k[ESC_MAX];
     for (size_t i = 0; i < t->n; i++)
         if (!strcasecmp(t->strings + t->entries[i].ext, key)) {
-            set_err(ld->err, "%s:%u: duplicate extension \"%s\" in [mime]", ld->file,
-                    line, buf_escape_str(k, sizeof(k), key));
+            mh_error_set(ld->err, "%s:%u: duplicate extension \"%s\" in [mime]",
+                         ld->file, line, buf_escape_str(k, sizeof(k), key));
             return 1;
         }
     if (t->n >= MH_MIME_OVERRIDES_MAX) {
-        set_err(ld->err, "%s:%u: too many [mime] overrides", ld->file, line);
+        mh_error_set(ld->err, "%s:%u: too many [mime] overrides", ld->file, line);
         return 1;
     }
     enum mimetab_result r = mimetab_add(t, key, strlen(key), value, strlen(value));
     if (r != MIMETAB_OK) {
-        set_err(ld->err, "%s:%u: %s: %s", ld->file, line,
-                buf_escape_str(k, sizeof(k), key), mimetab_strerror(r));
+        mh_error_set(ld->err, "%s:%u: %s: %s", ld->file, line,
+                     buf_escape_str(k, sizeof(k), key), mimetab_strerror(r));
         return 1;
     }
     return 0;
@@ -356,18 +353,19 @@ static int on_error_page(struct loader *ld, const char *key, const char *value,
     unsigned status;
     char k[ESC_MAX], v[ESC_MAX];
     if (!parse_uint(key, 400, 599, &status)) {
-        set_err(ld->err,
-                "%s:%u: [errors] keys are HTTP statuses from 400 to 599, not \"%s\"",
-                ld->file, line, buf_escape_str(k, sizeof(k), key));
+        mh_error_set(
+            ld->err,
+            "%s:%u: [errors] keys are HTTP statuses from 400 to 599, not \"%s\"",
+            ld->file, line, buf_escape_str(k, sizeof(k), key));
         return 1;
     }
     if (config_error_page(cfg, (int)status)) {
-        set_err(ld->err, "%s:%u: duplicate key \"%s\" in [errors]", ld->file, line,
-                buf_escape_str(k, sizeof(k), key));
+        mh_error_set(ld->err, "%s:%u: duplicate key \"%s\" in [errors]", ld->file, line,
+                     buf_escape_str(k, sizeof(k), key));
         return 1;
     }
     if (cfg->n_error_pages == MH_ERROR_PAGES_MAX) {
-        set_err(ld->err, "%s:%u: too many [errors] pages", ld->file, line);
+        mh_error_set(ld->err, "%s:%u: too many [errors] pages", ld->file, line);
         return 1;
     }
     struct mh_error_page *p = &cfg->error_pages[cfg->n_error_pages];
@@ -383,11 +381,11 @@ static int on_error_page(struct loader *ld, const char *key, const char *value,
     struct path_out out = {.buf = p->path, .cap = sizeof(p->path)};
     if (rb.overflow || path_resolve(rooted, rb.len, &out) != PATH_OK ||
         out.trailing_slash || out.len < 2) {
-        set_err(ld->err,
-                "%s:%u: %s = \"%s\": must be a file path inside the docroot, "
-                "like /404.html (that page) or 404.html (the nearest one)",
-                ld->file, line, buf_escape_str(k, sizeof(k), key),
-                buf_escape_str(v, sizeof(v), value));
+        mh_error_set(ld->err,
+                     "%s:%u: %s = \"%s\": must be a file path inside the docroot, "
+                     "like /404.html (that page) or 404.html (the nearest one)",
+                     ld->file, line, buf_escape_str(k, sizeof(k), key),
+                     buf_escape_str(v, sizeof(v), value));
         return 1;
     }
     p->status = status;
@@ -404,29 +402,29 @@ static int on_header(struct loader *ld, const char *key, const char *value,
     char k[ESC_MAX];
     for (unsigned i = 0; i < cfg->n_headers; i++)
         if (!strcasecmp(cfg->headers[i].name, key)) {
-            set_err(ld->err, "%s:%u: duplicate header \"%s\" in [headers]", ld->file,
-                    line, buf_escape_str(k, sizeof(k), key));
+            mh_error_set(ld->err, "%s:%u: duplicate header \"%s\" in [headers]",
+                         ld->file, line, buf_escape_str(k, sizeof(k), key));
             return 1;
         }
     if (headers_server_sets(key)) { /* it would go out twice */
-        set_err(ld->err, "%s:%u: %s is set by minihttpd itself%s", ld->file, line,
-                buf_escape_str(k, sizeof(k), key),
-                strcasecmp(key, "Cache-Control") ? ""
-                                                 : "; use cache_control in [server]");
+        mh_error_set(
+            ld->err, "%s:%u: %s is set by minihttpd itself%s", ld->file, line,
+            buf_escape_str(k, sizeof(k), key),
+            strcasecmp(key, "Cache-Control") ? "" : "; use cache_control in [server]");
         return 1;
     }
     if (cfg->n_headers == MH_EXTRA_HEADERS_MAX) {
-        set_err(ld->err, "%s:%u: too many [headers] lines", ld->file, line);
+        mh_error_set(ld->err, "%s:%u: too many [headers] lines", ld->file, line);
         return 1;
     }
     struct mh_header *h = &cfg->headers[cfg->n_headers];
     if (!*value || !header_text(value) ||
         !copy_str(h->value, sizeof(h->value), value)) {
-        set_err(ld->err,
-                "%s:%u: %s: the value must be non-empty printable ASCII of at "
-                "most %d bytes",
-                ld->file, line, buf_escape_str(k, sizeof(k), key),
-                MH_HEADER_VALUE_MAX - 1);
+        mh_error_set(ld->err,
+                     "%s:%u: %s: the value must be non-empty printable ASCII of at "
+                     "most %d bytes",
+                     ld->file, line, buf_escape_str(k, sizeof(k), key),
+                     MH_HEADER_VALUE_MAX - 1);
         return 1;
     }
     copy_str(h->name, sizeof(h->name), key);
@@ -447,8 +445,8 @@ static int on_key(void *ctx, const char *section, const char *key, const char *v
             ld->cfg->tls = true;
         if (known_section(section))
             return 0;
-        set_err(ld->err, "%s:%u: unknown section [%s]", ld->file, line,
-                buf_escape_str(qs, sizeof(qs), section));
+        mh_error_set(ld->err, "%s:%u: unknown section [%s]", ld->file, line,
+                     buf_escape_str(qs, sizeof(qs), section));
         return 1;
     }
     if (!strcmp(section, "errors"))
@@ -459,21 +457,22 @@ static int on_key(void *ctx, const char *section, const char *key, const char *v
     if (!k && !strcmp(section, "mime"))
         return on_mime_override(ld, key, value, line);
     if (!k) {
-        set_err(ld->err, "%s:%u: unknown key \"%s\" in [%s]", ld->file, line,
-                buf_escape_str(qk, sizeof(qk), key),
-                buf_escape_str(qs, sizeof(qs), section));
+        mh_error_set(ld->err, "%s:%u: unknown key \"%s\" in [%s]", ld->file, line,
+                     buf_escape_str(qk, sizeof(qk), key),
+                     buf_escape_str(qs, sizeof(qs), section));
         return 1;
     }
     if (ld->line[idx]) {
-        set_err(ld->err, "%s:%u: duplicate key \"%s\" (first set on line %u)", ld->file,
-                line, buf_escape_str(qk, sizeof(qk), key), ld->line[idx]);
+        mh_error_set(ld->err, "%s:%u: duplicate key \"%s\" (first set on line %u)",
+                     ld->file, line, buf_escape_str(qk, sizeof(qk), key),
+                     ld->line[idx]);
         return 1;
     }
     ld->line[idx] = line;
     if (!set_value(ld->cfg, k, value, why)) {
-        set_err(ld->err, "%s:%u: %s = \"%s\": %s", ld->file, line,
-                buf_escape_str(qk, sizeof(qk), key),
-                buf_escape_str(qv, sizeof(qv), value), why);
+        mh_error_set(ld->err, "%s:%u: %s = \"%s\": %s", ld->file, line,
+                     buf_escape_str(qk, sizeof(qk), key),
+                     buf_escape_str(qv, sizeof(qv), value), why);
         return 1;
     }
     return 0;
@@ -556,8 +555,8 @@ static bool apply_override(struct loader *ld, const char *key, const char *value
     if (!value)
         return true;
     if (!set_value(ld->cfg, k, value, why)) {
-        set_err(ld->err, "minihttpd: %s %s: %s", flag,
-                buf_escape_str(v, sizeof(v), value), why);
+        mh_error_set(ld->err, "minihttpd: %s %s: %s", flag,
+                     buf_escape_str(v, sizeof(v), value), why);
         return false;
     }
     ld->from_cli[idx] = true;
@@ -629,25 +628,25 @@ static bool check_docroot(struct loader *ld)
     struct mh_config *cfg = ld->cfg;
     where(ld, "docroot", w, sizeof(w));
     if (!absolutize(ld, cfg->docroot, sizeof(cfg->docroot))) {
-        set_err(ld->err, "%s: %s: path too long", w,
-                buf_escape_str(d, sizeof(d), cfg->docroot));
+        mh_error_set(ld->err, "%s: %s: path too long", w,
+                     buf_escape_str(d, sizeof(d), cfg->docroot));
         return false;
     }
     if (stat(cfg->docroot, &st) != 0) {
         int e = errno;
-        set_err(ld->err, "%s: %s: %s", w, buf_escape_str(d, sizeof(d), cfg->docroot),
-                strerror(e));
+        mh_error_set(ld->err, "%s: %s: %s", w,
+                     buf_escape_str(d, sizeof(d), cfg->docroot), strerror(e));
         return false;
     }
     if (!S_ISDIR(st.st_mode)) {
-        set_err(ld->err, "%s: %s: not a directory", w,
-                buf_escape_str(d, sizeof(d), cfg->docroot));
+        mh_error_set(ld->err, "%s: %s: not a directory", w,
+                     buf_escape_str(d, sizeof(d), cfg->docroot));
         return false;
     }
     if (access(cfg->docroot, R_OK | X_OK) != 0) {
         int e = errno;
-        set_err(ld->err, "%s: %s: %s", w, buf_escape_str(d, sizeof(d), cfg->docroot),
-                strerror(e));
+        mh_error_set(ld->err, "%s: %s: %s", w,
+                     buf_escape_str(d, sizeof(d), cfg->docroot), strerror(e));
         return false;
     }
     return true;
@@ -666,9 +665,9 @@ static bool check_error_pages(struct loader *ld)
         snprintf(full, sizeof(full), "%s%s", cfg->docroot, p->path);
         int r = stat(full, &st), e = errno;
         if (r != 0 || !S_ISREG(st.st_mode)) {
-            set_err(ld->err, "%s:%u: %u = %s: %s", ld->file, ld->error_line[i],
-                    p->status, buf_escape_str(pp, sizeof(pp), p->path),
-                    r ? strerror(e) : "not a regular file");
+            mh_error_set(ld->err, "%s:%u: %u = %s: %s", ld->file, ld->error_line[i],
+                         p->status, buf_escape_str(pp, sizeof(pp), p->path),
+                         r ? strerror(e) : "not a regular file");
             return false;
         }
     }
@@ -724,13 +723,13 @@ static bool check_log(struct loader *ld, const char *key, char *path, size_t cap
     if (!strcmp(path, "-") || !strcmp(path, "off"))
         return true;
     if (!absolutize(ld, path, cap)) {
-        set_err(ld->err, "%s: %s: path too long", w,
-                buf_escape_str(p, sizeof(p), path));
+        mh_error_set(ld->err, "%s: %s: path too long", w,
+                     buf_escape_str(p, sizeof(p), path));
         return false;
     }
     if (!config_log_problem(path, why, sizeof(why)))
         return true;
-    set_err(ld->err, "%s: %s", w, why);
+    mh_error_set(ld->err, "%s: %s", w, why);
     return false;
 }
 
@@ -744,15 +743,16 @@ static bool load_types(struct loader *ld)
     where(ld, "types_file", w, sizeof(w));
     char *text = read_file(cfg->types_file, MH_TYPES_FILE_MAX, &len, &e);
     if (!text) {
-        set_err(ld->err, "%s: cannot read %s: %s", w,
-                buf_escape_str(t, sizeof(t), cfg->types_file), read_strerror(e));
+        mh_error_set(ld->err, "%s: cannot read %s: %s", w,
+                     buf_escape_str(t, sizeof(t), cfg->types_file), read_strerror(e));
         return false;
     }
     enum mimetab_result r = mimetab_parse(&cfg->types, text, len, &line);
     free(text);
     if (r != MIMETAB_OK) {
-        set_err(ld->err, "%s:%u: %s", buf_escape_str(t, sizeof(t), cfg->types_file),
-                line, mimetab_strerror(r));
+        mh_error_set(ld->err, "%s:%u: %s",
+                     buf_escape_str(t, sizeof(t), cfg->types_file), line,
+                     mimetab_strerror(r));
         return false;
     }
     mimetab_sort(&cfg->types);
@@ -769,9 +769,9 @@ static bool load_file(struct loader *ld, const char *path, bool explicit_path)
     if (!text) {
         if (e == ENOENT && !explicit_path)
             return true; /* no /etc/minihttpd.conf: built-in defaults */
-        set_err(ld->err, "minihttpd: cannot read %s: %s",
-                buf_escape_str(ld->file_esc, sizeof(ld->file_esc), path),
-                read_strerror(e));
+        mh_error_set(ld->err, "minihttpd: cannot read %s: %s",
+                     buf_escape_str(ld->file_esc, sizeof(ld->file_esc), path),
+                     read_strerror(e));
         return false;
     }
     copy_str(ld->cfg->source, sizeof(ld->cfg->source), path);
@@ -781,7 +781,7 @@ static bool load_file(struct loader *ld, const char *path, bool explicit_path)
     if (r == INI_STOPPED)
         return false;
     if (r != INI_OK) {
-        set_err(ld->err, "%s:%u: %s", ld->file, line, ini_strerror(r));
+        mh_error_set(ld->err, "%s:%u: %s", ld->file, line, ini_strerror(r));
         return false;
     }
     return true;
@@ -800,10 +800,11 @@ static bool check_tls(struct loader *ld)
         return true;
     for (unsigned i = 0; cfg->tls_hsts[0] && i < cfg->n_headers; i++)
         if (!strcasecmp(cfg->headers[i].name, "Strict-Transport-Security")) {
-            set_err(ld->err,
-                    "%s:%u: hsts: Strict-Transport-Security is also a [headers] line; "
-                    "keep one",
-                    ld->file, ld->line[tls_key_index("hsts")]);
+            mh_error_set(
+                ld->err,
+                "%s:%u: hsts: Strict-Transport-Security is also a [headers] line; "
+                "keep one",
+                ld->file, ld->line[tls_key_index("hsts")]);
             return false;
         }
     static const char *const paths[] = {"certificate", "key"};
@@ -812,7 +813,7 @@ static bool check_tls(struct loader *ld)
         size_t idx = tls_key_index(paths[i]);
         if (!absolutize(ld, fields[i], sizeof(cfg->tls_key))) {
             snprintf(w, sizeof(w), "%s:%u: %s", ld->file, ld->line[idx], paths[i]);
-            set_err(ld->err, "%s: path too long", w);
+            mh_error_set(ld->err, "%s: path too long", w);
             return false;
         }
         cfg->tls_line[i] = ld->line[idx];
@@ -823,8 +824,9 @@ static bool check_tls(struct loader *ld)
             snprintf(w, sizeof(w), "%s:%u: port", ld->file, ld->line[idx]);
         else
             snprintf(w, sizeof(w), "%s: [tls] port (built-in default)", ld->file);
-        set_err(ld->err, "%s = %u: is also the port of [server]; give HTTPS its own", w,
-                cfg->tls_port);
+        mh_error_set(ld->err,
+                     "%s = %u: is also the port of [server]; give HTTPS its own", w,
+                     cfg->tls_port);
         return false;
     }
     return true;
@@ -839,7 +841,7 @@ struct mh_config *config_load(const char *path, const struct mh_overrides *ov,
                         .cwd = ov ? ov->cwd : NULL,
                         .err = err};
     if (!cfg) {
-        set_err(err, "minihttpd: out of memory");
+        mh_error_set(err, "minihttpd: out of memory");
         return NULL;
     }
     mimetab_init(&cfg->types);
@@ -903,9 +905,10 @@ int config_check_user(const struct mh_config *cfg, struct mh_error *err)
         return 0;
     int e = errno;
     char f[ESC_MAX], u[ESC_MAX];
-    set_err(err, "%s:%u: user \"%s\": %s",
-            buf_escape_str(f, sizeof(f), config_name(cfg)), cfg->user_line,
-            buf_escape_str(u, sizeof(u), cfg->user), e ? strerror(e) : "no such user");
+    mh_error_set(err, "%s:%u: user \"%s\": %s",
+                 buf_escape_str(f, sizeof(f), config_name(cfg)), cfg->user_line,
+                 buf_escape_str(u, sizeof(u), cfg->user),
+                 e ? strerror(e) : "no such user");
     return -1;
 }
 

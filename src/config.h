@@ -18,6 +18,11 @@ struct mh_error {
     char msg[MH_ERROR_MAX]; /* "FILE:LINE: what is wrong", or "minihttpd: ..." */
 };
 
+/* Format a message into err; one longer than MH_ERROR_MAX is cut with
+ * "..." (never inside a UTF-8 character), never silently. */
+void mh_error_set(struct mh_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Command-line values that override the file's (NULL: not given). */
 struct mh_overrides {
     const char *docroot; /* -r */

@@ -9,17 +9,6 @@
 
 #include <string.h>
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decode raw into out, refusing bytes no file name of ours may hold. */
 static enum path_result decode(const char *raw, size_t len, char *out, size_t cap,
                                size_t *outlen)
@@ -31,7 +20,7 @@ static enum path_result decode(const char *raw, size_t len, char *out, size_t ca
         if (c == '%') {
             if (i + 2 >= len)
                 return PATH_BAD_ESCAPE;
-            int hi = hexval(raw[i + 1]), lo = hexval(raw[i + 2]);
+            int hi = buf_hex_digit(raw[i + 1]), lo = buf_hex_digit(raw[i + 2]);
             if (hi < 0 || lo < 0)
                 return PATH_BAD_ESCAPE;
             c = (unsigned char)(hi * 16 + lo);
@@ -162,7 +151,8 @@ bool path_put_query(struct buf *b, const char *q, size_t len)
     static const char digits[] = "0123456789ABCDEF";
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)q[i];
-        if (c == '%' && i + 2 < len && hexval(q[i + 1]) >= 0 && hexval(q[i + 2]) >= 0) {
+        if (c == '%' && i + 2 < len && buf_hex_digit(q[i + 1]) >= 0 &&
+            buf_hex_digit(q[i + 2]) >= 0) {
             buf_append(b, q + i, 3);
             i += 2;
         } else if (query_char(c)) {

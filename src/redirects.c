@@ -142,20 +142,9 @@ static bool is_bad_byte(unsigned char c)
     return c < 0x20 || c == 0x7f || c == '\\';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool is_escape(const char *s, size_t n, size_t i)
 {
-    return i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0;
+    return i + 2 < n && buf_hex_digit(s[i + 1]) >= 0 && buf_hex_digit(s[i + 2]) >= 0;
 }
 
 /* The length of the placeholder name after the ':' at s[i], 0 if none. */
@@ -209,7 +198,7 @@ static enum redir_error literal_segment(const char *s, size_t n, char *out,
         if (c == '%') {
             if (!is_escape(s, n, i))
                 return REDIR_BAD_ESCAPE;
-            c = (unsigned char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            c = (unsigned char)(buf_hex_digit(s[i + 1]) * 16 + buf_hex_digit(s[i + 2]));
             i += 2;
             if (c == '/')
                 return REDIR_ENCODED_SLASH;

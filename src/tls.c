@@ -29,7 +29,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,23 +100,6 @@ struct tls_ctx {
 
 /* --- messages --- */
 
-static void set_err(struct mh_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void set_err(struct mh_error *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-    va_end(ap);
-    if (n >= (int)sizeof(err->msg)) { /* mark the cut, never hide it */
-        size_t at = sizeof(err->msg) - 4;
-        while (at > 0 && ((unsigned char)err->msg[at] & 0xc0) == 0x80)
-            at--; /* not inside a UTF-8 character */
-        memcpy(err->msg + at, "...", 4);
-    }
-}
-
 /* OpenSSL's reason for the first error on the queue ("PEM routines: no
  * start line"), into out; the queue is then emptied. */
 static const char *ssl_reason(char *out, size_t cap)
@@ -139,8 +121,8 @@ static const char *ssl_reason(char *out, size_t cap)
 static void err_ssl(struct mh_error *err, const char *path, const char *what)
 {
     char q[QUOTE_MAX], why[256];
-    set_err(err, "minihttpd: %s: %s (%s)", buf_escape_str(q, sizeof(q), path), what,
-            ssl_reason(why, sizeof(why)));
+    mh_error_set(err, "minihttpd: %s: %s (%s)", buf_escape_str(q, sizeof(q), path),
+                 what, ssl_reason(why, sizeof(why)));
 }
 
 /* --- reading files --- */
@@ -194,21 +176,21 @@ static bool pem_read(const char *path, struct pem_file *f, struct mh_error *err)
     if (fd < 0 || fstat(fd, &st) != 0)
         e = errno;
     else if (!S_ISREG(st.st_mode))
-        set_err(err, "minihttpd: %s: not a regular file",
-                buf_escape_str(q, sizeof(q), path));
+        mh_error_set(err, "minihttpd: %s: not a regular file",
+                     buf_escape_str(q, sizeof(q), path));
     else if (st.st_size > MH_TLS_PEM_FILE_MAX)
-        set_err(err, "minihttpd: %s: larger than %d bytes",
-                buf_escape_str(q, sizeof(q), path), MH_TLS_PEM_FILE_MAX);
+        mh_error_set(err, "minihttpd: %s: larger than %d bytes",
+                     buf_escape_str(q, sizeof(q), path), MH_TLS_PEM_FILE_MAX);
     else if ((e = read_all(fd, st.st_size, f)) == GREW)
-        set_err(err, "minihttpd: %s: changed while being read",
-                buf_escape_str(q, sizeof(q), path));
+        mh_error_set(err, "minihttpd: %s: changed while being read",
+                     buf_escape_str(q, sizeof(q), path));
     else if (e == 0) {
         close(fd);
         return true;
     }
     if (e > 0)
-        set_err(err, "minihttpd: %s: %s", buf_escape_str(q, sizeof(q), path),
-                strerror(e));
+        mh_error_set(err, "minihttpd: %s: %s", buf_escape_str(q, sizeof(q), path),
+                     strerror(e));
     if (fd >= 0)
         close(fd);
     pem_free(f);
@@ -259,8 +241,8 @@ static bool load_chain(struct tls_creds *c, const struct pem_file *f, const char
         if (sk_X509_num(c->chain) + 1 >= MH_TLS_CHAIN_MAX ||
             !sk_X509_push(c->chain, x)) {
             char q[QUOTE_MAX];
-            set_err(err, "minihttpd: %s: more than %d certificates",
-                    buf_escape_str(q, sizeof(q), path), MH_TLS_CHAIN_MAX);
+            mh_error_set(err, "minihttpd: %s: more than %d certificates",
+                         buf_escape_str(q, sizeof(q), path), MH_TLS_CHAIN_MAX);
             X509_free(x);
             break;
         }
@@ -300,7 +282,7 @@ static bool load_key(struct tls_creds *c, const struct pem_file *f, const char *
         return false;
     }
     ERR_clear_error();
-    set_err(err, "minihttpd: %s: %s", buf_escape_str(q, sizeof(q), path), why);
+    mh_error_set(err, "minihttpd: %s: %s", buf_escape_str(q, sizeof(q), path), why);
     return false;
 }
 
@@ -317,9 +299,9 @@ static bool check_match(const struct tls_creds *c, const char *cert, const char 
             hint = "; the key's certificate must come first in the file";
     ERR_clear_error();
     char q[QUOTE_MAX], qk[QUOTE_MAX];
-    set_err(err, "minihttpd: %s: certificate and key do not match (key: %s)%s",
-            buf_escape_str(q, sizeof(q), cert), buf_escape_str(qk, sizeof(qk), key),
-            hint);
+    mh_error_set(err, "minihttpd: %s: certificate and key do not match (key: %s)%s",
+                 buf_escape_str(q, sizeof(q), cert),
+                 buf_escape_str(qk, sizeof(qk), key), hint);
     return false;
 }
 
@@ -330,11 +312,11 @@ static bool check_strength(const struct tls_creds *c, const char *key,
     if (bits >= KEY_SECURITY_BITS_MIN)
         return true;
     char q[QUOTE_MAX];
-    set_err(err,
-            "minihttpd: %s: the key is too weak (%d-bit %s: %d bits of security, "
-            "at least %d needed: RSA 2048, ECDSA P-256)",
-            buf_escape_str(q, sizeof(q), key), EVP_PKEY_get_bits(c->key),
-            EVP_PKEY_get0_type_name(c->key), bits, KEY_SECURITY_BITS_MIN);
+    mh_error_set(err,
+                 "minihttpd: %s: the key is too weak (%d-bit %s: %d bits of security, "
+                 "at least %d needed: RSA 2048, ECDSA P-256)",
+                 buf_escape_str(q, sizeof(q), key), EVP_PKEY_get_bits(c->key),
+                 EVP_PKEY_get0_type_name(c->key), bits, KEY_SECURITY_BITS_MIN);
     return false;
 }
 
@@ -358,8 +340,8 @@ static bool check_dates(struct tls_creds *c, const char *cert, time_t now,
     char q[QUOTE_MAX];
     if (!ASN1_TIME_to_tm(X509_get0_notAfter(c->leaf), &tm)) {
         ERR_clear_error();
-        set_err(err, "minihttpd: %s: the certificate's expiry date is invalid",
-                buf_escape_str(q, sizeof(q), cert));
+        mh_error_set(err, "minihttpd: %s: the certificate's expiry date is invalid",
+                     buf_escape_str(q, sizeof(q), cert));
         return false;
     }
     c->not_after = timegm(&tm);
@@ -369,8 +351,8 @@ static bool check_dates(struct tls_creds *c, const char *cert, time_t now,
     struct buf b;
     buf_init(&b, date, sizeof(date));
     put_date(&b, c->not_after);
-    set_err(err, "minihttpd: %s: certificate expired on %s",
-            buf_escape_str(q, sizeof(q), cert), b.overflow ? "?" : date);
+    mh_error_set(err, "minihttpd: %s: certificate expired on %s",
+                 buf_escape_str(q, sizeof(q), cert), b.overflow ? "?" : date);
     return false;
 }
 
@@ -382,7 +364,7 @@ struct tls_creds *tls_creds_load(const char *cert, const char *key, time_t now,
     err->msg[0] = '\0';
     ERR_clear_error();
     if (!c) {
-        set_err(err, "minihttpd: out of memory");
+        mh_error_set(err, "minihttpd: out of memory");
         return NULL;
     }
     bool ok = pem_read(cert, &cf, err) && load_chain(c, &cf, cert, err);
@@ -679,7 +661,8 @@ struct tls_ctx *tls_ctx_new(const struct tls_creds *creds, struct mh_error *err)
     char why[256];
     ERR_clear_error();
     if (CRYPTO_THREAD_run_once(&ex_once, ex_init) != 1 || ex_index < 0) {
-        set_err(err, "minihttpd: cannot set up TLS: %s", ssl_reason(why, sizeof(why)));
+        mh_error_set(err, "minihttpd: cannot set up TLS: %s",
+                     ssl_reason(why, sizeof(why)));
         return NULL;
     }
     struct tls_ctx *t = calloc(1, sizeof(*t));
@@ -690,13 +673,15 @@ struct tls_ctx *tls_ctx_new(const struct tls_creds *creds, struct mh_error *err)
     }
     if (!ctx) { /* t is not the SSL_CTX's yet */
         free(t);
-        set_err(err, "minihttpd: cannot set up TLS: %s", ssl_reason(why, sizeof(why)));
+        mh_error_set(err, "minihttpd: cannot set up TLS: %s",
+                     ssl_reason(why, sizeof(why)));
         return NULL;
     }
     t->ctx = ctx; /* from here SSL_CTX_free() frees t */
     if (!set_protocols(ctx) || !set_sessions(t, creds) ||
         !set_certificate(ctx, creds)) {
-        set_err(err, "minihttpd: cannot set up TLS: %s", ssl_reason(why, sizeof(why)));
+        mh_error_set(err, "minihttpd: cannot set up TLS: %s",
+                     ssl_reason(why, sizeof(why)));
         SSL_CTX_free(ctx);
         return NULL;
     }
