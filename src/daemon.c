@@ -15,12 +15,15 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -117,6 +120,31 @@ void daemon_ready(void)
 }
 
 /* --- the pid file --- */
+
+/* systemd's readiness protocol (sd_notify(3)): one datagram to the
+ * AF_UNIX socket named in $NOTIFY_SOCKET ('@' for the abstract namespace).
+ * Without the variable (not under systemd, or Type= other than notify) it
+ * does nothing.  Best effort: systemd's own timeout covers a lost one. */
+void daemon_notify(const char *state)
+{
+    const char *path = getenv("NOTIFY_SOCKET");
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    size_t n = path ? strlen(path) : 0;
+    if (n < 2 || n >= sizeof(sa.sun_path) || (path[0] != '/' && path[0] != '@'))
+        return;
+    memcpy(sa.sun_path, path, n);
+    if (path[0] == '@')
+        sa.sun_path[0] = '\0';
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+    while (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) <
+               0 &&
+           errno == EINTR)
+        ;
+    close(fd);
+}
 
 void daemon_failed(void)
 {

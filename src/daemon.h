@@ -25,6 +25,11 @@ void daemon_ready(void);
  * exited during start-up. */
 void daemon_failed(void);
 
+/* Tell systemd (Type=notify) the server's state: "READY=1" once it serves,
+ * "RELOADING=1" / "READY=1" around a reload, "STOPPING=1" at a stop.  A
+ * no-op without $NOTIFY_SOCKET. */
+void daemon_notify(const char *state);
+
 /* -1 with err filled when path names a live minihttpd (a process whose
  * command name is ours); 0 when the file is missing, empty, or stale (its
  * process is gone, or the pid was reused by another program). */

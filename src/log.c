@@ -9,8 +9,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -19,7 +21,24 @@
 #include "buf.h"
 
 static int errlog_fd = STDERR_FILENO;
-static int errlog_owned; /* errlog_fd is ours, not the inherited stderr */
+static int errlog_owned;          /* errlog_fd is ours, not the inherited stderr */
+static atomic_int errlog_journal; /* errlog_fd is systemd's journal stream */
+
+/* syslog priorities (<3> err ... <6> info) by level, for the journal */
+static const char *const level_prefix[] = {"<3>", "<4>", "<5>", "<6>"};
+
+/* Whether fd is the stream systemd connected to the journal: its device
+ * and inode are in $JOURNAL_STREAM ("DEV:INO", systemd.exec(5)).  Lines
+ * there carry a priority prefix and no time of their own (the journal
+ * stamps each). */
+static int is_journal(int fd)
+{
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    return js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(fd, &st) == 0 &&
+           (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 static const char *const level_names[] = {"error", "warn", "notice", "info"};
 
@@ -87,9 +106,11 @@ int log_open(const char *path, struct mh_error *err)
         log_open_error(err, "error log", path, errno);
         return -1;
     }
+    int journal = is_journal(fd);
     if (!errlog_owned) {
         errlog_fd = fd;
         errlog_owned = 1;
+        atomic_store(&errlog_journal, journal);
         return 0;
     }
     if (log_swap_fd(&errlog_fd, fd) < 0) {
@@ -97,6 +118,7 @@ int log_open(const char *path, struct mh_error *err)
                  strerror(errno));
         return -1;
     }
+    atomic_store(&errlog_journal, journal);
     return 0;
 }
 
@@ -114,12 +136,17 @@ void log_msg(enum mh_log_level level, const char *fmt, ...)
     va_list ap;
 
     buf_init(&b, line, sizeof(line));
-    if (localtime_r(&now, &tm)) {
-        buf_put_ymd(&b, &tm, '/');
-        buf_putc(&b, ' ');
-        buf_put_hms(&b, &tm, true);
+    if (atomic_load_explicit(&errlog_journal, memory_order_relaxed)) {
+        buf_puts(&b, level_prefix[level]);
+        buf_putc(&b, '[');
+    } else {
+        if (localtime_r(&now, &tm)) {
+            buf_put_ymd(&b, &tm, '/');
+            buf_putc(&b, ' ');
+            buf_put_hms(&b, &tm, true);
+        }
+        buf_puts(&b, " [");
     }
-    buf_puts(&b, " [");
     buf_puts(&b, level_names[level]);
     buf_puts(&b, "] ");
     size_t room = sizeof(line) - b.len - 1; /* keep one byte for '\n' */

@@ -354,6 +354,7 @@ int main(int argc, char **argv)
         die(err.msg);
     }
     daemon_ready();
+    daemon_notify("READY=1"); /* every socket bound, root dropped: serving */
     int rc = server_run(srv);
     server_free(srv);
     if (o.daemon)

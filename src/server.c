@@ -37,6 +37,7 @@
 
 #include "accesslog.h"
 #include "conn.h"
+#include "daemon.h"
 #include "docroot.h"
 #include "handler.h"
 #include "buf.h"
@@ -636,11 +637,14 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     case SIGTERM:
     case SIGINT:
         log_msg(MH_LOG_NOTICE, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        daemon_notify("STOPPING=1");
         post_all(s, worker_stop);
         event_base_loopbreak(s->base);
         break;
-    case SIGHUP:
+    case SIGHUP: /* systemd shows "reloading" until READY=1 */
+        daemon_notify("RELOADING=1");
         reload(s);
+        daemon_notify("READY=1");
         break;
     case SIGUSR1:
         reopen_logs(s->cur->cfg);

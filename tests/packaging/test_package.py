@@ -305,7 +305,7 @@ def step_installed_paths():
     pw = sh(["getent", "passwd", "minihttpd"]).stdout.split(":")
     assert pw[5] == "/nonexistent" and pw[6].strip() in ("/usr/sbin/nologin", "/bin/false"), pw
     st = os.stat(LOGDIR)
-    assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (int(pw[2]), 0o750), \
+    assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (int(pw[2]), 0o2750), \
         "%s: uid %d mode %o" % (LOGDIR, st.st_uid, stat.S_IMODE(st.st_mode))
     assert sh(["getent", "group", "adm"]).stdout.split(":")[2] == str(st.st_gid)
     assert read("/var/www/minihttpd/index.html") == \
@@ -344,6 +344,11 @@ def step_start():
         "pid file uid %d mode %o" % (st.st_uid, stat.S_IMODE(st.st_mode))
     for log in (ACCESS_LOG, ERROR_LOG):
         assert os.stat(log).st_uid == int(want), "%s is not minihttpd's" % log
+        adm = int(sh(["getent", "group", "adm"]).stdout.split(":")[2])
+        lst = os.stat(log)
+        assert lst.st_gid == adm and stat.S_IMODE(lst.st_mode) == 0o640, \
+            "%s: gid %d mode %o, want adm 0640 (Debian's log readers)" % (
+                log, lst.st_gid, stat.S_IMODE(lst.st_mode))
     p, _ = init("start")  # already running: still success, same process
     assert daemon_pid() == pid
 
