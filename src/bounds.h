@@ -182,6 +182,23 @@
  * error-log line, never an unbounded page. */
 #define MH_AUTOINDEX_ENTRIES_MAX 10000
 
+/* --- the docroot where openat2() is missing (docroot.c's walk) --- */
+
+/* count: symlinks one open follows; the next one is ELOOP (403).  The
+ * kernel's MAXSYMLINKS, so the walk refuses what openat2() refuses. */
+#define MH_DOCROOT_SYMLINKS_MAX 40
+/* count: directories below the docroot one open passes through, each held
+ * open (an O_PATH fd) until the open is done, so a ".." from a symlink's
+ * target can go back to it: a file deeper than this is 404 (ENAMETOOLONG)
+ * where openat2() is missing, which has no such bound.  A docs tree is
+ * rarely 10 deep; it bounds the transient fds of one open. */
+#define MH_DOCROOT_DEPTH_MAX 64
+/* bytes: what the walk has left to resolve, NUL included: the request path
+ * with each symlink's target put in front of the rest; longer is
+ * ENAMETOOLONG (404).  Twice PATH_MAX: a request path as long as openat2()
+ * takes (under PATH_MAX) behind a target as long as a symlink holds. */
+#define MH_DOCROOT_WALK_PATH_MAX (2 * 4096)
+
 /* --- _redirects files --- */
 
 /* bytes: one _redirects file; the caller reads at most one byte more, and

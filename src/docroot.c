@@ -4,12 +4,17 @@
  * with RESOLVE_BENEATH from the docroot's directory fd, so the kernel refuses
  * any resolution that leaves it: "..", absolute symlinks and symlinks that
  * climb out, whatever path.c let through.  Where openat2() is missing (Linux
- * before 5.6, or valgrind, which does not know the call), docroot_probe()
- * says so, the server logs it, and opens go through the realpath() of the
- * request checked against the realpath() of the docroot instead.  Also owns
- * the errno -> status table, and which entries a listing shows: only those
- * a client could then fetch (docroot_list() in docroot.h).  Never reads file
- * contents. */
+ * before 5.6, valgrind, which does not know the call, or a seccomp filter
+ * such as systemd's RestrictSUIDSGID=yes, which makes it fail with ENOSYS),
+ * docroot_probe() says so, the server logs it, and opens walk the path
+ * instead, as RESOLVE_BENEATH does: one component at a time with openat()
+ * from the docroot's fd, never following a symlink with the kernel but
+ * reading it and resolving its target the same way (an absolute target and
+ * a ".." above the docroot refused), never opening anything by an absolute
+ * path; so a directory swapped for a symlink while a request is resolved
+ * leads nowhere outside.  Also owns the errno -> status table, and which
+ * entries a listing shows: only those a client could then fetch
+ * (docroot_list() in docroot.h).  Never reads file contents. */
 #define _GNU_SOURCE
 #include "docroot.h"
 
@@ -19,7 +24,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -58,31 +62,137 @@ void docroot_use_openat2(int on)
     use_openat2 = on;
 }
 
-/* The fallback: resolve root + "/" + rel with realpath() and open the result
- * only when it is the root or below it. */
-static int open_by_realpath(int rootfd, const char *rel, int flags)
+/* The fallback where openat2() is missing: what RESOLVE_BENEATH does, in
+ * user space.  The directories passed through are a stack of O_PATH fds
+ * from the docroot's (fds[0], the caller's) down, so ".." goes back to the
+ * very directory it came from, and is refused at the docroot.  Each
+ * component is opened with O_NOFOLLOW relative to the top of the stack:
+ * a symlink yields an fd of the link itself, whose target is read from that
+ * fd (not by name, which may have changed since) and put in front of the
+ * rest of the path, to be walked from the directory the link is in.  What
+ * is left to walk lies at the end of path[], so a target is put in front of
+ * it without moving it. */
+_Static_assert(MH_DOCROOT_WALK_PATH_MAX > PATH_MAX, "a request path fits the walk");
+
+struct walk {
+    int fds[MH_DOCROOT_DEPTH_MAX + 1]; /* fds[0]: the docroot, not ours */
+    int depth;                         /* directories below it held */
+    int links;                         /* symlinks followed */
+    size_t at;                         /* where what is left starts in path */
+    char path[MH_DOCROOT_WALK_PATH_MAX];
+};
+
+/* Follow the symlink lfd: its target goes in front of what is left (which
+ * starts at w->at).  0 or an errno. */
+static int walk_follow(struct walk *w, int lfd)
 {
-    char link[64], root[PATH_MAX], full[PATH_MAX], real[PATH_MAX];
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", rootfd);
-    ssize_t n = readlink(link, root, sizeof(root) - 1);
-    if (n <= 0)
-        return -1;
-    root[n] = '\0';
-    int len = snprintf(full, sizeof(full), "%s/%s", root, rel);
-    if (len < 0 || (size_t)len >= sizeof(full)) {
-        errno = ENAMETOOLONG;
+    char target[PATH_MAX];
+    if (++w->links > MH_DOCROOT_SYMLINKS_MAX)
+        return ELOOP;
+    ssize_t n = readlinkat(lfd, "", target, sizeof(target));
+    if (n < 0)
+        return errno;
+    if ((size_t)n == sizeof(target))
+        return ENAMETOOLONG;
+    if (n == 0)
+        return ENOENT; /* as the kernel does for an empty target */
+    if (target[0] == '/')
+        return EXDEV; /* as RESOLVE_BENEATH does for an absolute target */
+    if ((size_t)n > w->at)
+        return ENAMETOOLONG;
+    w->at -= (size_t)n;
+    memcpy(w->path + w->at, target, (size_t)n);
+    return 0;
+}
+
+/* Walk one component of what is left: 0 to go on, with *fd the file when
+ * the last component was opened (with flags), or an errno. */
+static int walk_step(struct walk *w, int flags, int *fd)
+{
+    int dir = w->fds[w->depth];
+    const char *p = w->path + w->at;
+    while (*p == '/')
+        p++;
+    size_t start = (size_t)(p - w->path), n = strcspn(p, "/");
+    bool final = p[n] == '\0'; /* not before a '/': that needs a directory */
+    char name[NAME_MAX + 1];
+    struct stat st;
+    w->at = start + n;
+    if (n == 0) { /* all walked: the directory we are in */
+        *fd = openat(dir, ".", flags);
+        return *fd < 0 ? errno : 0;
+    }
+    if (n > NAME_MAX)
+        return ENAMETOOLONG;
+    memcpy(name, p, n);
+    name[n] = '\0';
+    if (!strcmp(name, "."))
+        return 0;
+    if (!strcmp(name, "..")) {
+        if (w->depth == 0)
+            return EXDEV; /* as RESOLVE_BENEATH: never above the docroot */
+        close(w->fds[w->depth--]);
+        return 0;
+    }
+    if (final) {
+        *fd = openat(dir, name, flags | O_NOFOLLOW);
+        if (*fd >= 0 || errno != ELOOP)
+            return *fd < 0 ? errno : 0;
+        /* a symlink: followed below, from an fd of the link itself */
+    }
+    int f = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (f < 0)
+        return errno;
+    int err = 0;
+    if (fstat(f, &st) != 0)
+        err = errno;
+    else if (S_ISLNK(st.st_mode))
+        err = walk_follow(w, f);
+    else if (final) { /* a symlink a moment ago: again, at most as often as links */
+        w->at = start;
+        if (++w->links > MH_DOCROOT_SYMLINKS_MAX)
+            err = ELOOP;
+    } else if (!S_ISDIR(st.st_mode))
+        err = ENOTDIR;
+    else if (w->depth == MH_DOCROOT_DEPTH_MAX)
+        err = ENAMETOOLONG;
+    else {
+        w->fds[++w->depth] = f;
+        return 0;
+    }
+    close(f);
+    return err;
+}
+
+/* Open rel beneath rootfd with flags, as openat2(RESOLVE_BENEATH) would:
+ * the fd, or -1 with errno. */
+static int open_by_walk(int rootfd, const char *rel, int flags)
+{
+    struct walk w;
+    size_t len = strlen(rel);
+    int fd = -1, err = 0;
+    if (len == 0)
+        err = ENOENT;
+    else if (rel[0] == '/')
+        err = EXDEV;
+    else if (len >= PATH_MAX)
+        err = ENAMETOOLONG;
+    if (err) {
+        errno = err;
         return -1;
     }
-    if (!realpath(full, real))
-        return -1;
-    size_t rn = (size_t)n;
-    bool inside = !strncmp(real, root, rn) &&
-                  (real[rn] == '\0' || real[rn] == '/' || (rn == 1 && root[0] == '/'));
-    if (!inside) {
-        errno = EXDEV;
-        return -1;
-    }
-    return open(real, flags | O_NOFOLLOW);
+    w.fds[0] = rootfd;
+    w.depth = 0;
+    w.links = 0;
+    w.at = sizeof(w.path) - 1 - len;
+    memcpy(w.path + w.at, rel, len + 1);
+    while (fd < 0 && !err)
+        err = walk_step(&w, flags, &fd);
+    while (w.depth > 0)
+        close(w.fds[w.depth--]);
+    if (fd < 0)
+        errno = err;
+    return fd;
 }
 
 int docroot_open_root(const char *path)
@@ -115,7 +225,7 @@ enum http_status docroot_open(int rootfd, const char *rel, int *fd, struct stat 
 {
     int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
     int f = use_openat2 ? openat2_beneath(rootfd, rel, flags)
-                        : open_by_realpath(rootfd, rel, flags);
+                        : open_by_walk(rootfd, rel, flags);
     if (f < 0)
         return docroot_status(errno);
     if (fstat(f, st) != 0) {

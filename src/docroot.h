@@ -8,11 +8,13 @@
 #include "autoindex.h"
 #include "status.h"
 
-/* 0 when openat2(RESOLVE_BENEATH) works here, else an errno: opens then use
- * the realpath() fallback.  Call once, before workers start. */
+/* 0 when openat2(RESOLVE_BENEATH) works here, else an errno: opens then
+ * walk the path one component at a time from the docroot's fd, with the same
+ * confinement (docroot.c), though a file more than MH_DOCROOT_DEPTH_MAX
+ * directories deep is 404.  Call once, before workers start. */
 int docroot_probe(void);
 
-/* Force one way of opening (tests). */
+/* Force one way of opening (tests): 1 openat2(), 0 the walk. */
 void docroot_use_openat2(int on);
 
 /* An O_PATH descriptor of the docroot directory, or -1 with errno. */

@@ -709,8 +709,9 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
     if (e)
         log_msg(MH_LOG_NOTICE,
                 "openat2() is not available (%s): confining requests to "
-                "the docroot with realpath() checks",
-                strerror(e));
+                "the docroot by resolving each path one component at a time beneath it "
+                "(files more than %d directories deep are not served)",
+                strerror(e), MH_DOCROOT_DEPTH_MAX);
     /* a plain bind first: SO_REUSEPORT would let us share the port silently
      * with another minihttpd of the same user */
     int probe = bind_socket(cfg, cfg->port, 0, err);

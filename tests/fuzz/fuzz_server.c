@@ -18,7 +18,7 @@
  * everything.  Checks: no crash, no leak (LSan), the contents of secret.txt and of the
  * dotfile never appear in the output (unless the input itself holds the marker, which a
  * redirect may echo), and every connection is let go of once the client is gone. Inputs
- * of odd length open files with the realpath() fallback instead of openat2(), so both
+ * of odd length open files with the component walk instead of openat2(), so both
  * confinement paths are fuzzed (deterministically). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
