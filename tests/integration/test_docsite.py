@@ -140,6 +140,20 @@ def test_redirects_interface_example():
         assert r.status == 404 and b"/old-page" not in r.body, r
 
 
+def test_redirect_query_kept_or_replaced():
+    """The request's query goes to a target that has none; a target's own
+    query (and fragment) stays as written."""
+    with Server() as s:
+        s.write("_redirects", b"/q /target?x=1 302\n/f /page#sec 301\n"
+                b"/h https://wiki.example/p?id=7 307\n")
+        r = get(s.port, "/q?y=2")
+        assert r.status == 302 and r.h("Location") == "/target?x=1", r
+        r = get(s.port, "/f?y=2")
+        assert r.status == 301 and r.h("Location") == "/page?y=2#sec", r
+        r = get(s.port, "/h?y=2")
+        assert r.status == 307 and r.h("Location") == "https://wiki.example/p?id=7", r
+
+
 def test_redirects_never_hide_files_unless_forced():
     with Server() as s:
         s.write("_redirects", b"/page /other\n/dir/* /else/:splat\n")
