@@ -145,11 +145,12 @@ void accesslog_flush(struct accesslog_writer *w)
     w->len = 0;
 }
 
-void accesslog_add(struct accesslog_writer *w, const struct access_record *r)
+void accesslog_add(struct accesslog_writer *w, const struct access_record *r, bool json)
 {
     if (sizeof(w->buf) - w->len < MH_LOG_LINE_MAX)
         accesslog_flush(w);
-    size_t n = clf_format(r, w->buf + w->len, sizeof(w->buf) - w->len);
+    size_t n = (json ? clf_format_json : clf_format)(r, w->buf + w->len,
+                                                     sizeof(w->buf) - w->len);
     w->len += n;
     if (atomic_load_explicit(&alog_each_line, memory_order_relaxed))
         accesslog_flush(w);

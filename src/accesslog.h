@@ -29,7 +29,8 @@ struct accesslog_writer {
 void accesslog_writer_init(struct accesslog_writer *w);
 /* Format r into the buffer, flushing first when it is full, and after it
  * when the log is a terminal, pipe or FIFO. */
-void accesslog_add(struct accesslog_writer *w, const struct access_record *r);
+void accesslog_add(struct accesslog_writer *w, const struct access_record *r,
+                   bool json);
 /* Write out everything buffered, whole lines only. */
 void accesslog_flush(struct accesslog_writer *w);
 

@@ -158,9 +158,11 @@
 #define MH_LOG_LINE_MAX 4096
 /* bytes: the request target, referer and user agent in an access-log line,
  * after escaping; longer is cut to this with "..." at its end.  Three of
- * them, two short fields and the fixed text (206 bytes) fit MH_LOG_LINE_MAX. */
+ * them, two short fields and the fixed text (206 bytes) fit MH_LOG_LINE_MAX;
+ * in the JSON form, four short fields and 233 bytes (clf.c checks). */
 #define MH_LOG_FIELD_MAX 1200
-/* bytes: the client address and method fields (an IPv6 address is 45). */
+/* bytes: the client address and method fields (an IPv6 address is 45), and
+ * in the JSON form the user and Host too. */
 #define MH_LOG_SHORT_FIELD_MAX 64
 /* bytes: a worker's access-log buffer; flushed when full and each second.
  * A flush stalls the worker's loop for its write(): about 100 us for 64 KiB

@@ -197,7 +197,7 @@ static size_t esc_unit(const unsigned char *s, size_t n, unsigned flags, size_t 
     }
     size_t u = c >= 0x80 && (flags & BUF_ESC_UTF8) ? buf_utf8_len(s, n, false) : 0;
     *in = u ? u : 1;
-    return u ? u : 4;
+    return u ? u : (flags & BUF_ESC_JSON) ? 6 : 4;
 }
 
 bool buf_put_escaped(struct buf *b, const char *s, size_t n, size_t max, unsigned flags)
@@ -213,7 +213,10 @@ bool buf_put_escaped(struct buf *b, const char *s, size_t n, size_t max, unsigne
         size_t out = esc_unit(p + i, n - i, flags, &in);
         if (used + out > room)
             break;
-        char esc[4] = {'\\', 'x', hex[p[i] >> 4], hex[p[i] & 15]};
+        char esc[6] = {'\\', 'x', hex[p[i] >> 4], hex[p[i] & 15]};
+        if (flags & BUF_ESC_JSON)
+            memcpy(esc, (char[6]){'\\', 'u', '0', '0', hex[p[i] >> 4], hex[p[i] & 15]},
+                   6);
         if (!buf_append(b, out == in ? s + i : esc, out))
             return false;
         used += out;

@@ -38,6 +38,8 @@ bool buf_put_urlenc(struct buf *b, const char *s, size_t n);
 
 /* Keep valid UTF-8 (other than C1 controls) as it is: see buf_put_escaped. */
 #define BUF_ESC_UTF8 1u
+/* Escape as JSON does, "\u00HH" (the byte as U+00HH), not "\xHH". */
+#define BUF_ESC_JSON 2u
 
 /* Text made safe for a log line or a message on a terminal, as nginx logs
  * it: '"', the backslash, bytes below 0x20 and bytes from 0x7f up as "\xHH"

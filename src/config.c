@@ -38,6 +38,7 @@ enum key_type {
     K_PORT,    /* TCP port, decimal in [min, max] */
     K_UINT,    /* decimal in [min, max] */
     K_BOOL,    /* on or off, in any case */
+    K_LOGFMT,  /* combined or json: a bool, true for json */
     K_WORKERS, /* "auto" or 1..max */
     K_PATH,    /* file system path */
     K_LOG,     /* path, "-", or (if min == 1) "off" */
@@ -95,6 +96,7 @@ static const struct key_def keys[] = {
      F(max_connections)},
     {"log", "access_log", K_LOG, 1, 0, "-", RELOAD, F(access_log)},
     {"log", "error_log", K_LOG, 0, 0, "-", RELOAD, F(error_log)},
+    {"log", "access_format", K_LOGFMT, 0, 0, "combined", RELOAD, F(access_json)},
     {"mime", "types_file", K_PATH, 0, 0, "/etc/mime.types", RELOAD, F(types_file)},
     {"mime", "default_type", K_TYPE, 0, 0, "application/octet-stream", RELOAD,
      F(default_type)},
@@ -275,6 +277,12 @@ static bool set_value(struct mh_config *cfg, const struct key_def *k, const char
         if (!parse_uint(v, k->min, k->max, (unsigned *)field))
             return refuse(why, "must be a whole number from %u to %u", k->min, k->max);
         return true;
+    case K_LOGFMT:
+        if (!strcmp(v, "combined") || !strcmp(v, "json")) {
+            *(bool *)field = !strcmp(v, "json");
+            return true;
+        }
+        return refuse(why, "must be combined or json");
     case K_BOOL: /* not yes/true/1: one spelling, as the documentation has it */
         if (!strcasecmp(v, "on"))
             *(bool *)field = true;
@@ -922,6 +930,7 @@ static bool same_value(const struct key_def *k, const struct mh_config *a,
     case K_UINT:
     case K_WORKERS:
         return *(const unsigned *)(const void *)x == *(const unsigned *)(const void *)y;
+    case K_LOGFMT:
     case K_BOOL:
         return *(const bool *)x == *(const bool *)y;
     case K_INDEX:

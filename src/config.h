@@ -62,6 +62,7 @@ struct mh_config {
     bool max_connections_set;        /* in the file: a cut by the fd limit is logged */
     char access_log[MH_FS_PATH_MAX]; /* absolute path, "-" or "off" */
     bool access_log_off;             /* access_log is "off" */
+    bool access_json;                /* access_format = json */
     char error_log[MH_FS_PATH_MAX];  /* absolute path or "-" */
     char types_file[MH_FS_PATH_MAX];
     char default_type[MH_MIME_TYPE_MAX];

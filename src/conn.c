@@ -62,12 +62,13 @@ struct conn {
     struct event *deadline;          /* request_timeout of the request being read; made
                                         active at once to refuse one (`refuse`) */
     struct conn *prev, *next;
-    bool reading;       /* a request begun and not yet handed over whole */
-    int refuse;         /* a status to answer at once instead of reading on */
-    uint64_t rx;        /* bytes received on the connection */
-    uint64_t req_start; /* rx offset of the request being read */
-    uint64_t nul_at;    /* 1 + rx offset of a NUL not yet in a request; 0: none */
-    bool had_nul;       /* the request being handled held that NUL */
+    bool reading;             /* a request begun and not yet handed over whole */
+    int refuse;               /* a status to answer at once instead of reading on */
+    uint64_t rx;              /* bytes received on the connection */
+    uint64_t req_start;       /* rx offset of the request being read */
+    struct timeval req_began; /* when its first byte came (the loop's time) */
+    uint64_t nul_at;          /* 1 + rx offset of a NUL not yet in a request; 0: none */
+    bool had_nul;             /* the request being handled held that NUL */
     struct evhttp_request *pending; /* a response queued and not all sent... */
     int pending_status;             /* ...its status... */
     int64_t pending_body;           /* ...and its body bytes */
@@ -199,6 +200,9 @@ static void log_line(struct conn *c, struct evhttp_request *req, int status,
         .status = status,
         .bytes = bytes,
         .when = now.tv_sec,
+        .tls = c->tls,
+        .duration_us = (int64_t)(now.tv_sec - c->req_began.tv_sec) * 1000000 +
+                       (now.tv_usec - c->req_began.tv_usec),
     };
     if (req) {
         struct evkeyvalq *in = evhttp_request_get_input_headers(req);
@@ -208,8 +212,9 @@ static void log_line(struct conn *c, struct evhttp_request *req, int status,
         r.http_minor = req->minor;
         r.referer = evhttp_find_header(in, "Referer");
         r.user_agent = evhttp_find_header(in, "User-Agent");
+        r.host = evhttp_find_header(in, "Host");
     }
-    accesslog_add(c->t->log, &r);
+    accesslog_add(c->t->log, &r, c->t->cfg->access_json);
 }
 
 /* --- requests on the wire --- */
@@ -220,6 +225,7 @@ static void start_request(struct conn *c, uint64_t at)
     struct timeval tv = {.tv_sec = c->t->cfg->request_timeout};
     c->reading = true;
     c->req_start = at;
+    event_base_gettimeofday_cached(c->t->base, &c->req_began);
     event_add(c->deadline, &tv);
 }
 

@@ -332,6 +332,41 @@ def test_expiry_warning():
         assert re.search(r"in [45] days", log), log
 
 
+def test_json_access_log():
+    """[log] access_format = json: one object per line with every field, the
+    right types, tls true over HTTPS only, and a hostile target kept inside
+    its field."""
+    import json
+    with TlsServer(log={"access_format": "json"}) as s:
+        s.write("x", b"12345")
+        get(s.port, "/x", ["Referer: http://a/", "User-Agent: ua/1"])
+        with s.connect() as c:
+            https_get(c, "/x")
+        raw(b'GET /x?"},"status":500,"a":"\x01\xff HTTP/1.1\r\nHost: h\r\n'
+            b'Connection: close\r\n\r\n', s.port)
+        lines = wait_for_lines(s.access_log, 3)
+        assert len(lines) == 3, lines
+        recs = [json.loads(l) for l in lines]
+        keys = {"time", "remote", "user", "method", "target", "protocol", "status",
+                "bytes", "referer", "user_agent", "host", "duration_ms", "tls"}
+        for r in recs:
+            assert set(r) == keys, r
+            assert isinstance(r["status"], int) and isinstance(r["bytes"], int)
+            assert isinstance(r["duration_ms"], (int, float)) and r["duration_ms"] >= 0
+            assert r["user"] is None
+            assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$", r["time"]), r
+        plain, tls, hostile = recs
+        assert plain["tls"] is False and tls["tls"] is True, recs
+        assert plain["referer"] == "http://a/" and plain["user_agent"] == "ua/1"
+        assert plain["method"] == "GET" and plain["target"] == "/x"
+        assert plain["protocol"] == "HTTP/1.1" and plain["status"] == 200
+        assert plain["bytes"] == 5 and tls["bytes"] == 5
+        assert tls["host"] == "localhost" and tls["referer"] is None
+        assert hostile["status"] == 200, hostile  # the query is not the server's
+        assert hostile["target"] == '/x?"},"status":500,"a":"\x01\xff', hostile
+        assert hostile["host"] == "h", hostile
+
+
 def test_check_reports_certificate():
     d = tempfile.mkdtemp(prefix="minihttpd-test-")
     cert, key = make_pair(d, "ok", cn="docs.test")

@@ -278,6 +278,87 @@ static void test_odd_numbers(void **state)
                     "\"- - HTTP/1.1\" 200 5120 \"-\" \"-\"\n");
 }
 
+/* --- the JSON form --- */
+
+static void expect_json(const struct access_record *r, const char *want)
+{
+    memset(out, 'Z', sizeof(out));
+    size_t n = clf_format_json(r, out, MH_LOG_LINE_MAX);
+    if (n != strlen(want) || memcmp(out, want, n))
+        fail_msg("got  %.*s\nwant %s", (int)n, out, want);
+}
+
+static void test_json_record(void **state)
+{
+    (void)state;
+    struct access_record r = base();
+    r.host = "docs.example";
+    r.duration_us = 1234;
+    r.tls = true;
+    expect_json(&r, "{\"time\":\"2026-11-27T22:47:06+00:00\",\"remote\":\"127.0.0.1\","
+                    "\"user\":null,\"method\":\"GET\",\"target\":\"/docs/index.html\","
+                    "\"protocol\":\"HTTP/1.1\",\"status\":200,\"bytes\":5120,"
+                    "\"referer\":null,\"user_agent\":\"curl/7.88.1\","
+                    "\"host\":\"docs.example\",\"duration_ms\":1.234,\"tls\":true}\n");
+    /* never parsed: no method, target or protocol; no byte count */
+    r = base();
+    r.method = r.target = r.user_agent = NULL;
+    r.bytes = -1;
+    r.status = 408;
+    r.user = "ann";
+    expect_json(&r,
+                "{\"time\":\"2026-11-27T22:47:06+00:00\",\"remote\":\"127.0.0.1\","
+                "\"user\":\"ann\",\"method\":null,\"target\":null,\"protocol\":null,"
+                "\"status\":408,\"bytes\":0,\"referer\":null,\"user_agent\":null,"
+                "\"host\":null,\"duration_ms\":0.000,\"tls\":false}\n");
+}
+
+/* Any byte a client sends stays inside its field: quote, backslash,
+ * controls, DEL and bytes that are not UTF-8 as \u00HH; UTF-8 kept, a C1
+ * control in UTF-8 escaped byte by byte. */
+static void test_json_escaping(void **state)
+{
+    (void)state;
+    struct access_record r = base();
+    r.target = "/a\"b\\c\x01\x7f\xff\xc3\xa9\xc2\x85";
+    r.referer = "\"},\"status\":500,\"x\":\"";
+    memset(out, 0, sizeof(out));
+    size_t n = clf_format_json(&r, out, MH_LOG_LINE_MAX);
+    assert_true(n > 0);
+    assert_non_null(strstr(out, "\"target\":\"/a\\u0022b\\u005Cc\\u0001\\u007F"
+                                "\\u00FF\xc3\xa9\\u00C2\\u0085\","));
+    assert_non_null(strstr(out, "\"referer\":\"\\u0022},\\u0022status\\u0022:500,"));
+    assert_null(strstr(out, "\"status\":500"));
+}
+
+/* Every field at its bound, escaped: the line still fits, each long field
+ * cut with "..." inside its quotes. */
+static void test_json_line_bound(void **state)
+{
+    (void)state;
+    static char huge[8 * MH_LOG_LINE_MAX];
+    memset(huge, '\x01', sizeof(huge) - 1); /* each byte 6 when escaped */
+    struct access_record r = {.client = huge,
+                              .method = huge,
+                              .target = huge,
+                              .http_major = 1,
+                              .http_minor = 1,
+                              .status = 999,
+                              .bytes = INT64_MAX,
+                              .referer = huge,
+                              .user_agent = huge,
+                              .when = WHEN,
+                              .host = huge,
+                              .user = huge,
+                              .duration_us = INT64_MAX,
+                              .tls = true};
+    size_t n = clf_format_json(&r, out, MH_LOG_LINE_MAX);
+    assert_true(n > 0 && n <= MH_LOG_LINE_MAX);
+    assert_int_equal(out[n - 1], '\n');
+    assert_non_null(strstr(out, "...\",\"protocol\""));
+    assert_int_equal(clf_format_json(&r, out, MH_LOG_LINE_MAX - 1), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +371,9 @@ int main(void)
         cmocka_unit_test(test_line_bound_all_fields_huge),
         cmocka_unit_test(test_small_cap_refused),
         cmocka_unit_test(test_odd_numbers),
+        cmocka_unit_test(test_json_record),
+        cmocka_unit_test(test_json_escaping),
+        cmocka_unit_test(test_json_line_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
