@@ -1,8 +1,8 @@
 /* encoding.c - parse Accept-Encoding.
  *
- * Owns: the decision whether a client takes gzip or br.  Only "is q zero"
- * matters, because the server prefers br over gzip whatever the client's
- * weights (smaller is better for both sides).  Pure. */
+ * Owns: how much a client wants gzip and br: their q-values, by name or
+ * through "*" (represent.c takes the highest, on a tie the server's order).
+ * Pure. */
 #include "encoding.h"
 
 #include <stdbool.h>
@@ -14,8 +14,10 @@ static bool is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
-/* q=0, q=0.0, q=0.00 or q=0.000 in the parameters p[0, n). */
-static bool q_is_zero(const char *p, size_t n)
+/* The q-value of the parameters p[0, n) in thousandths (RFC 9110 12.4.2:
+ * "0" to "1", at most three decimals): 1000 without one, -1 when malformed
+ * (such an entry is ignored, as if absent). */
+static int q_value(const char *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -27,23 +29,25 @@ static bool q_is_zero(const char *p, size_t n)
         size_t e = i;
         while (e > b && is_blank(p[e - 1]))
             e--;
-        if (e - b >= 2 && (p[b] == 'q' || p[b] == 'Q') && p[b + 1] == '=') {
-            size_t k = b + 2;
-            if (k == e || p[k] != '0')
-                return false;
-            for (k++; k < e; k++)
-                if (p[k] != '.' && p[k] != '0')
-                    return false;
-            return true;
-        }
+        if (e - b < 2 || (p[b] != 'q' && p[b] != 'Q') || p[b + 1] != '=')
+            continue;
+        size_t k = b + 2;
+        if (k == e || (p[k] != '0' && p[k] != '1'))
+            return -1;
+        int q = (p[k++] - '0') * 1000, scale = 100;
+        if (k < e && p[k] == '.')
+            for (k++; k < e && p[k] >= '0' && p[k] <= '9' && scale; k++, scale /= 10)
+                q += (p[k] - '0') * scale;
+        return k == e && q <= 1000 ? q : -1;
     }
-    return false;
+    return 1000;
 }
 
-unsigned accept_encoding_parse(const char *s, size_t len)
+void accept_encoding_q(const char *s, size_t len, int q[ENC_INDEXES])
 {
-    unsigned yes = 0, no = 0, star = 0;
-    bool star_seen = false;
+    int named[ENC_INDEXES], star = -1;
+    for (int k = 0; k < ENC_INDEXES; k++)
+        named[k] = -1;
     size_t i = 0;
     while (i < len) {
         while (i < len && (is_blank(s[i]) || s[i] == ','))
@@ -55,28 +59,27 @@ unsigned accept_encoding_parse(const char *s, size_t len)
         size_t pb = i;
         while (i < len && s[i] != ',')
             i++;
-        if (name_len == 0)
+        int v = name_len ? q_value(s + pb, i - pb) : -1;
+        if (v < 0)
             continue;
-        bool zero = q_is_zero(s + pb, i - pb);
-        unsigned bit = 0;
+        int k = -1;
         if ((name_len == 4 && !strncasecmp(s + b, "gzip", 4)) ||
             (name_len == 6 && !strncasecmp(s + b, "x-gzip", 6)))
-            bit = ENC_GZIP;
+            k = ENC_I_GZIP;
         else if (name_len == 2 && !strncasecmp(s + b, "br", 2))
-            bit = ENC_BR;
-        else if (name_len == 1 && s[b] == '*') {
-            star_seen = true;
-            star = zero ? 0 : ENC_GZIP | ENC_BR;
-            continue;
-        }
-        if (zero)
-            no |= bit;
-        else
-            yes |= bit;
+            k = ENC_I_BR;
+        else if (name_len == 1 && s[b] == '*')
+            star = v > star ? v : star;
+        if (k >= 0 && v > named[k]) /* listed twice: the higher weight */
+            named[k] = v;
     }
-    unsigned named = yes | no;
-    unsigned result = yes & ~no;
-    if (star_seen)
-        result |= star & ~named;
-    return result;
+    for (int k = 0; k < ENC_INDEXES; k++) /* an explicit entry wins over "*" */
+        q[k] = named[k] >= 0 ? named[k] : star;
+}
+
+unsigned accept_encoding_parse(const char *s, size_t len)
+{
+    int q[ENC_INDEXES];
+    accept_encoding_q(s, len, q);
+    return (q[ENC_I_GZIP] > 0 ? ENC_GZIP : 0u) | (q[ENC_I_BR] > 0 ? ENC_BR : 0u);
 }

@@ -9,9 +9,16 @@ enum {
     ENC_BR = 2,   /* FILE.br may be sent with Content-Encoding: br */
 };
 
-/* Parse an Accept-Encoding value (RFC 9110 12.5.3) into ENC_* bits: a coding
- * is accepted when listed, or covered by "*", with a q-value above 0.  An
- * explicit entry wins over "*"; "x-gzip" counts as gzip. */
+/* The codings as indexes of accept_encoding_q()'s array. */
+enum { ENC_I_GZIP, ENC_I_BR, ENC_INDEXES };
+
+/* The q-value of each coding in an Accept-Encoding value (RFC 9110 12.5.3),
+ * in thousandths (0..1000): its own entry's, else that of "*", else -1
+ * (not listed).  0 refuses it.  A coding listed twice takes the higher
+ * weight; an entry with a malformed q is ignored; "x-gzip" is gzip. */
+void accept_encoding_q(const char *s, size_t len, int q[ENC_INDEXES]);
+
+/* The codings with a q-value above 0, as ENC_* bits. */
 unsigned accept_encoding_parse(const char *s, size_t len);
 
 #endif

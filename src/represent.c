@@ -14,16 +14,25 @@
 #include "range.h"
 #include "status.h"
 
+/* The representation to send: of the siblings the client accepts (q above
+ * 0), the one it weights highest; on a tie the first in f (the server's
+ * order, br before gzip); none accepted: the file itself. */
 static size_t choose(const struct request *rq, const struct file_facts *f)
 {
-    if (f->n_rep < 2)
+    const char *ae = f->n_rep > 1 ? route_header(rq, "Accept-Encoding") : NULL;
+    if (!ae)
         return 0;
-    const char *ae = route_header(rq, "Accept-Encoding");
-    unsigned accepted = ae ? accept_encoding_parse(ae, strlen(ae)) : 0;
-    for (size_t i = 1; i < f->n_rep; i++)
-        if (accepted & f->rep[i].enc)
-            return i;
-    return 0;
+    int q[ENC_INDEXES], best_q = 0;
+    size_t best = 0;
+    accept_encoding_q(ae, strlen(ae), q);
+    for (size_t i = 1; i < f->n_rep; i++) {
+        int v = q[f->rep[i].enc == ENC_BR ? ENC_I_BR : ENC_I_GZIP];
+        if (v > best_q) {
+            best = i;
+            best_q = v;
+        }
+    }
+    return best;
 }
 
 /* The headers of the representation, on a 200, 206 and 304 alike. */

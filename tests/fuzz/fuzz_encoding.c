@@ -1,4 +1,5 @@
-/* fuzz_encoding.c - accept_encoding_parse() on arbitrary header values.
+/* fuzz_encoding.c - accept_encoding_parse() and accept_encoding_q() on
+ * arbitrary header values.
  *
  * Checks: no crash or over-read (exact-size buffer, no NUL); the result has
  * only ENC_GZIP and ENC_BR bits; empty list elements do not matter (", "
@@ -15,6 +16,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *s = (const char *)data;
     unsigned r = accept_encoding_parse(s, size);
     FUZZ_CHECK((r & ~(unsigned)(ENC_GZIP | ENC_BR)) == 0);
+
+    /* the weights: -1 (not listed) or 0..1000, and above 0 exactly for the
+     * codings accept_encoding_parse() reports */
+    int q[ENC_INDEXES];
+    accept_encoding_q(s, size, q);
+    for (int k = 0; k < ENC_INDEXES; k++)
+        FUZZ_CHECK(q[k] >= -1 && q[k] <= 1000);
+    FUZZ_CHECK((q[ENC_I_GZIP] > 0) == ((r & ENC_GZIP) != 0));
+    FUZZ_CHECK((q[ENC_I_BR] > 0) == ((r & ENC_BR) != 0));
 
     char *wrapped = malloc(size + 4);
     FUZZ_CHECK(wrapped != NULL);

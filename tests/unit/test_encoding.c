@@ -130,11 +130,49 @@ static void test_encoding_uses_len(void **state)
     assert_int_equal(accept_encoding_parse(s, 0), 0);
 }
 
+/* The weights themselves: thousandths, "*" for what is not named, the
+ * higher of two entries, a malformed q ignored (N and N+1 decimals). */
+static void test_q_values(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *value;
+        int gzip, br;
+    } cases[] = {
+        {"gzip", 1000, -1},
+        {"gzip;q=0.5, br;q=0.25", 500, 250},
+        {"br;q=1.000, gzip;q=0.001", 1, 1000},
+        {"gzip;q=0.0001", -1, -1}, /* four decimals: malformed, ignored */
+        {"gzip;q=1.001", -1, -1},  /* above 1 */
+        {"gzip;q=2", -1, -1},
+        {"gzip;q=", -1, -1},
+        {"gzip;q=abc", -1, -1},
+        {"gzip;q=0.5;level=1", 500, -1},
+        {"gzip;level=1;q=0.7", 700, -1},
+        {"*;q=0.3", 300, 300},
+        {"*;q=0.3, br", 300, 1000},
+        {"*, gzip;q=0", 0, 1000},
+        {"gzip;q=0.2, gzip;q=0.9", 900, -1},
+        {"x-gzip;q=0.4", 400, -1},
+        {"GZIP;Q=0.6, Br", 600, 1000},
+        {"identity;q=0", -1, -1},
+        {"", -1, -1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int q[ENC_INDEXES];
+        accept_encoding_q(cases[i].value, strlen(cases[i].value), q);
+        if (q[ENC_I_GZIP] != cases[i].gzip || q[ENC_I_BR] != cases[i].br)
+            fail_msg("\"%s\": gzip %d br %d, want %d %d", cases[i].value, q[ENC_I_GZIP],
+                     q[ENC_I_BR], cases[i].gzip, cases[i].br);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encoding_table),
         cmocka_unit_test(test_encoding_uses_len),
+        cmocka_unit_test(test_q_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -175,6 +175,17 @@ static void test_siblings(void **state)
     setup_req(&x, METHOD_GET, "gzip", NULL);
     assert_int_equal(represent(&x.rq, &x.f, &x.rp), 0);
     assert_string_equal(hdr(&x.rp, "Vary"), "Accept-Encoding");
+    /* the client's weights decide; a tie goes to the server's order (br) */
+    setup_req(&x, METHOD_GET, "br gzip", "Accept-Encoding", "gzip;q=1, br;q=0.5", NULL);
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 2);
+    setup_req(&x, METHOD_GET, "br gzip", "Accept-Encoding", "gzip;q=0.8, br;q=0.8",
+              NULL);
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 1);
+    setup_req(&x, METHOD_GET, "br gzip", "Accept-Encoding", "*;q=0.5, gzip", NULL);
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 2);
+    setup_req(&x, METHOD_GET, "br gzip", "Accept-Encoding", "*;q=0.5, gzip;q=0.1",
+              NULL);
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 1); /* br through "*" */
     /* ranges apply to the representation sent */
     setup_req(&x, METHOD_GET, "gzip", "Accept-Encoding", "gzip", "Range", "bytes=0-",
               NULL);
