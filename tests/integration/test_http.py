@@ -442,8 +442,10 @@ def test_brotli_sidecar_preferred():
         os.utime(s.write("onlybr.txt.br", br), (MTIME, MTIME))
         ident = get(s.port, "/s.css")
         etags = {"identity": ident.h("ETag")}
+        # the client's weights choose; a tie goes to br (the server's order)
         for ae, want in (("gzip, br", "br"), ("br", "br"), ("br;q=0.1, gzip",
-                                                            "br"),
+                                                            "gzip"),
+                         ("br;q=0.9, gzip;q=0.8", "br"), ("*;q=0.5, gzip", "gzip"),
                          ("gzip", "gzip"), ("br;q=0, gzip", "gzip"),
                          ("*", "br"), ("*;q=0", None), ("", None),
                          ("br;q=0, gzip;q=0", None), ("deflate", None)):
