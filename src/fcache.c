@@ -101,11 +101,12 @@ static uint64_t hash(const char *s)
     return h;
 }
 
+/* A sidecar is usable when it is not older than its file, to the whole
+ * second: "brotli -k" and "gzip -k" keep only the seconds of FILE's mtime,
+ * so a FILE.br made from FILE looks a fraction of a second older. */
 static int not_older(const struct stat *side, const struct stat *orig)
 {
-    const struct timespec *a = &side->st_mtim, *o = &orig->st_mtim;
-    return a->tv_sec > o->tv_sec ||
-           (a->tv_sec == o->tv_sec && a->tv_nsec >= o->tv_nsec);
+    return side->st_mtim.tv_sec >= orig->st_mtim.tv_sec;
 }
 
 /* A fresh look at rel and its siblings, as plain opens. */

@@ -416,6 +416,13 @@ def test_sidecar_age():
         os.utime(s.write("old.js.gz", gz), (MTIME, MTIME))   # older: unused
         os.utime(s.write("same.js", JS), (MTIME, MTIME))
         os.utime(s.write("same.js.gz", gz), (MTIME, MTIME))  # same age: used
+        # "gzip -k" and "brotli -k" keep only the seconds of FILE's mtime:
+        # a sidecar older by a fraction of the same second is still used
+        os.utime(s.write("frac.js", JS), ns=(MTIME * 10**9 + 900000000,) * 2)
+        os.utime(s.write("frac.js.gz", gz), (MTIME, MTIME))
+        # a whole second older is not
+        os.utime(s.write("sec.js", JS), (MTIME + 1, MTIME + 1))
+        os.utime(s.write("sec.js.gz", gz), ns=(MTIME * 10**9 + 999999999,) * 2)
         r = get(s.port, "/old.js", ["Accept-Encoding: gzip"])
         assert r.status == 200 and r.body == JS and \
             r.h("Content-Encoding") is None, \
@@ -424,6 +431,12 @@ def test_sidecar_age():
         assert r.status == 200 and r.body == gz and \
             r.h("Content-Encoding") == "gzip", \
             "a .gz as new as its file was not used: %r" % r.headers
+        r = get(s.port, "/frac.js", ["Accept-Encoding: gzip"])
+        assert r.h("Content-Encoding") == "gzip" and r.body == gz, \
+            "a .gz of the same second as its file was not used: %r" % r.headers
+        r = get(s.port, "/sec.js", ["Accept-Encoding: gzip"])
+        assert r.h("Content-Encoding") is None and r.body == JS, \
+            "a .gz a second older than its file was sent: %r" % r.headers
         # A file touched after its sidecar is no longer sent compressed.
         os.utime(os.path.join(s.root, "same.js"), (MTIME + 20, MTIME + 20))
         r = wait_until(lambda: (lambda x: x if x.body == JS else None)(
