@@ -562,8 +562,50 @@ static bool redirect_https(struct handler_ctx *h, const struct request *rq,
     return true;
 }
 
+/* FILE.gz with no FILE (Debian's /usr/share/doc ships changelog.html.gz,
+ * nginx's gzip_static serves it): to a client that takes gzip, the .gz with
+ * Content-Encoding: gzip and FILE's type.  False when there is no such
+ * file or the client does not take gzip (then FILE is missing for it). */
+static bool serve_lone_gz(struct handler_ctx *h, const struct request *rq,
+                          const struct path_out *p, struct reply *rp)
+{
+    char name[MH_URL_PATH_MAX + sizeof(".gz")];
+    struct buf b;
+    buf_init(&b, name, sizeof(name));
+    buf_append(&b, p->buf, p->len);
+    if (p->trailing_slash || p->len < 2 || !buf_puts(&b, ".gz"))
+        return false;
+    struct fcache_file *f = fcache_get(h->files, h->rootfd, name + 1, h->now);
+    if (f->status != HTTP_STATUS_OK || !S_ISREG(f->file.st.st_mode))
+        return false;
+    const char *ae = route_header(rq, "Accept-Encoding");
+    int q[ENC_INDEXES] = {-1, -1};
+    if (ae)
+        accept_encoding_q(ae, strlen(ae), q);
+    if (q[ENC_I_GZIP] <= 0) { /* its 404 depends on Accept-Encoding too */
+        reply_header(rp, "Vary", "Accept-Encoding");
+        return false;
+    }
+    struct file_facts ff = {
+        .n_rep = 1, .cache_control = h->cfg->cache_control, .vary = true};
+    ff.rep[0] = (struct rep_facts){.size = (uint64_t)f->file.st.st_size,
+                                   .mtime = f->file.st.st_mtime,
+                                   .etag = f->file.etag,
+                                   .lastmod = f->file.lastmod,
+                                   .coding = "gzip",
+                                   .enc = ENC_GZIP};
+    represent(rq, &ff, rp);
+    if (rp->status != HTTP_STATUS_OK && rp->status != HTTP_STATUS_PARTIAL)
+        return true;
+    /* FILE's type, not cached on the .gz's entry (its own is application/gzip) */
+    reply_header(rp, "Content-Type",
+                 mime_type(h->mime, h->cfg, p->buf, p->len, f->file.fd, &f->file.st));
+    attach_file(rp, &f->file, name);
+    return true;
+}
+
 /* Decide the reply to rq: route it, then the exact path, its clean URL,
- * the _redirects rules, or its error. */
+ * a lone FILE.gz, the _redirects rules, or its error. */
 static void decide(struct handler_ctx *h, const struct request *rq, struct path_out *p,
                    struct reply *rp)
 {
@@ -592,6 +634,10 @@ static void decide(struct handler_ctx *h, const struct request *rq, struct path_
     size_t name_len;
     struct fcache_file *f = lookup(h, p, name, sizeof(name), &name_len);
     bool exists = f->status != HTTP_STATUS_NOT_FOUND;
+    if (!exists && serve_lone_gz(h, rq, p, rp))
+        return;
+    if (!exists) /* the cache's answer may have been replaced by the .gz's */
+        f = &h->missing;
     if (h->cfg->redirects) { /* on a hit, only forced rules are looked at */
         char to[3 * MH_URL_PATH_MAX];
         struct buf tb;

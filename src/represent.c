@@ -39,7 +39,7 @@ static size_t choose(const struct request *rq, const struct file_facts *f)
 static void rep_headers(struct reply *rp, const struct file_facts *f,
                         const struct rep_facts *r)
 {
-    if (f->n_rep > 1)
+    if (f->n_rep > 1 || f->vary)
         reply_header(rp, "Vary", "Accept-Encoding");
     if (r->coding)
         reply_header(rp, "Content-Encoding", r->coding);
@@ -72,7 +72,7 @@ size_t represent(const struct request *rq, const struct file_facts *f, struct re
     struct buf b;
     buf_init(&b, cr, sizeof(cr));
     if (rr == RANGE_UNSATISFIABLE) { /* an error page, not the file */
-        if (f->n_rep > 1)
+        if (f->n_rep > 1 || f->vary)
             reply_header(rp, "Vary", "Accept-Encoding");
         reply_header(rp, "Accept-Ranges", "bytes");
         buf_puts(&b, "bytes */");

@@ -2,6 +2,7 @@
 #ifndef MH_REPRESENT_H
 #define MH_REPRESENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -24,6 +25,7 @@ struct file_facts {
     struct rep_facts rep[3]; /* [0] the file; then fresh siblings, preferred first */
     size_t n_rep;
     const char *cache_control; /* "": none */
+    bool vary; /* Vary: Accept-Encoding even without siblings (a lone FILE.gz) */
 };
 
 /* Decide the response to rq for a regular file: the representation (its

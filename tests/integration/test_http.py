@@ -444,6 +444,38 @@ def test_sidecar_age():
         assert r, "stale .gz still sent 1.5 s after its file changed"
 
 
+def test_lone_gz():
+    """FILE.gz with no FILE (as Debian's /usr/share/doc ships
+    changelog.html.gz): sent with Content-Encoding: gzip and FILE's type to
+    a client that takes gzip, 404 to the others (both with Vary); the .gz
+    itself is still the .gz."""
+    gz = gzip.compress(b"<p>changes</p>\n" * 50, mtime=0)
+    with Server() as s:
+        os.utime(s.write("doc/changelog.html.gz", gz), (MTIME, MTIME))
+        r = get(s.port, "/doc/changelog.html", ["Accept-Encoding: gzip, br"])
+        assert r.status == 200 and r.body == gz, r
+        assert r.h("Content-Encoding") == "gzip", r.headers
+        assert r.h("Content-Type").startswith("text/html"), r.headers
+        assert r.h("Vary") == "Accept-Encoding" and r.h("ETag"), r.headers
+        r2 = get(s.port, "/doc/changelog.html",
+                 ["Accept-Encoding: gzip", "If-None-Match: " + r.h("ETag")])
+        assert r2.status == 304, r2
+        r2 = get(s.port, "/doc/changelog.html", ["Accept-Encoding: gzip",
+                                                 "Range: bytes=0-9"])
+        assert r2.status == 206 and r2.body == gz[:10], r2  # of the bytes sent
+        r2 = get(s.port, "/doc/changelog.html", ["Accept-Encoding: gzip"], method="HEAD")
+        assert r2.status == 200 and r2.h("Content-Length") == str(len(gz)), r2
+        for ae in (None, "br", "gzip;q=0", "identity"):
+            r = get(s.port, "/doc/changelog.html",
+                    ["Accept-Encoding: " + ae] if ae else [])
+            assert r.status == 404 and r.h("Content-Encoding") is None, (ae, r)
+            assert r.h("Vary") == "Accept-Encoding", (ae, r.headers)
+        r = get(s.port, "/doc/changelog.html.gz", ["Accept-Encoding: gzip"])
+        assert r.status == 200 and r.body == gz, r
+        assert r.h("Content-Encoding") is None, r.headers  # the file itself
+        assert get(s.port, "/doc/other.html", ["Accept-Encoding: gzip"]).status == 404
+
+
 def test_brotli_sidecar_preferred():
     gz = gzip.compress(JS, mtime=0)
     br = b"\x1b\x00BROTLI-STAND-IN" + bytes(range(50))

@@ -186,6 +186,13 @@ static void test_siblings(void **state)
     setup_req(&x, METHOD_GET, "br gzip", "Accept-Encoding", "*;q=0.5, gzip;q=0.1",
               NULL);
     assert_int_equal(represent(&x.rq, &x.f, &x.rp), 1); /* br through "*" */
+    /* a lone FILE.gz: one representation, encoded, that varies */
+    setup_req(&x, METHOD_GET, "", "Accept-Encoding", "gzip", NULL);
+    x.f.vary = true;
+    x.f.rep[0].coding = "gzip";
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 0);
+    assert_string_equal(hdr(&x.rp, "Vary"), "Accept-Encoding");
+    assert_string_equal(hdr(&x.rp, "Content-Encoding"), "gzip");
     /* ranges apply to the representation sent */
     setup_req(&x, METHOD_GET, "gzip", "Accept-Encoding", "gzip", "Range", "bytes=0-",
               NULL);
