@@ -457,6 +457,7 @@ class Server:
         self.args = list(args)
         self.proc = None
         self.rc = None
+        self.preexec = None  # run in the child before exec (rlimits, seccomp)
         if start:
             self.start()
 
@@ -490,7 +491,8 @@ class Server:
         self._err = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen([binary(), "-c", self.conf] + self.args,
                                      stdin=subprocess.DEVNULL,
-                                     stdout=self._out, stderr=self._err)
+                                     stdout=self._out, stderr=self._err,
+                                     preexec_fn=self.preexec)
         if wait:
             self.wait_ready()
         return self
@@ -605,25 +607,12 @@ class LimitedServer(Server):
     """A Server whose process starts with RLIMIT_NOFILE = (nofile, nofile)."""
 
     def __init__(self, nofile, **kw):
-        self.nofile = nofile
         super().__init__(start=False, **kw)
 
-    def start(self, wait=True):
-        import resource
-        self.write_config(self.text)
-        self._out = open(self.stdout_path, "wb")
-        self._err = open(self.stderr_path, "wb")
-        lim = self.nofile
-
         def limit():
-            resource.setrlimit(resource.RLIMIT_NOFILE, (lim, lim))
-        self.proc = subprocess.Popen([binary(), "-c", self.conf] + self.args,
-                                     stdin=subprocess.DEVNULL,
-                                     stdout=self._out, stderr=self._err,
-                                     preexec_fn=limit)
-        if wait:
-            self.wait_ready()
-        return self
+            import resource
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+        self.preexec = limit
 
 
 def run(g):

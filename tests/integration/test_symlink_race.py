@@ -106,18 +106,7 @@ class NoOpenat2Server(Server):
 
     def __init__(self, **kw):
         super().__init__(start=False, **kw)
-
-    def start(self, wait=True):
-        self.write_config(self.text)
-        self._out = open(self.stdout_path, "wb")
-        self._err = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen([binary(), "-c", self.conf] + self.args,
-                                     stdin=subprocess.DEVNULL,
-                                     stdout=self._out, stderr=self._err,
-                                     preexec_fn=deny_openat2)
-        if wait:
-            self.wait_ready()
-        return self
+        self.preexec = deny_openat2
 
 
 # ---------------------------------------------------------------------------
