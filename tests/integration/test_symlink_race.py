@@ -35,7 +35,6 @@ import errno
 import os
 import platform
 import struct
-import subprocess
 import sys
 import threading
 import time
