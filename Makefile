@@ -28,7 +28,7 @@
 BUILD := build/release
 ASAN  := build/asan
 JOBS  ?= 2
-DEPS  := gcc make cmake pkg-config libevent-dev libmagic-dev libssl-dev libcmocka-dev \
+DEPS  := gcc make cmake pkg-config libevent-dev libmagic-dev libssl-dev libcmocka-dev libcrypt-dev \
          media-types curl python3
 # What building and testing the Debian package needs on top of DEPS.
 PKG_DEPS := debhelper dpkg-dev fakeroot lintian logrotate blhc ssl-cert

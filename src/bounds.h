@@ -102,6 +102,8 @@
 #define MH_CONFIG_LINE_MAX 4096
 /* bytes: a section or key name. */
 #define MH_CONFIG_NAME_MAX 64
+/* bytes: a section header's text, "name argument" ("access /team-a/"). */
+#define MH_CONFIG_SECTION_MAX (MH_CONFIG_NAME_MAX + 1 + MH_ACCESS_PREFIX_MAX + 1)
 /* count: names in `index = a.html b.html ...`. */
 #define MH_INDEX_NAMES_MAX 8
 /* bytes: one index file name (NAME_MAX). */
@@ -158,11 +160,11 @@
 #define MH_LOG_LINE_MAX 4096
 /* bytes: the request target, referer and user agent in an access-log line,
  * after escaping; longer is cut to this with "..." at its end.  Three of
- * them, two short fields and the fixed text (206 bytes) fit MH_LOG_LINE_MAX;
+ * them, three short fields and the fixed text (206 bytes) fit MH_LOG_LINE_MAX;
  * in the JSON form, four short fields and 233 bytes (clf.c checks). */
 #define MH_LOG_FIELD_MAX 1200
-/* bytes: the client address and method fields (an IPv6 address is 45), and
- * in the JSON form the user and Host too. */
+/* bytes: the client address, user and method fields (an IPv6 address is
+ * 45), and in the JSON form the Host too. */
 #define MH_LOG_SHORT_FIELD_MAX 64
 /* bytes: a worker's access-log buffer; flushed when full and each second.
  * A flush stalls the worker's loop for its write(): about 100 us for 64 KiB
@@ -260,6 +262,54 @@
 /* days: a certificate expiring within this is logged as a warning at start
  * and at each reload (certbot renews at 30 days left). */
 #define MH_TLS_EXPIRY_WARN_DAYS 14
+
+/* --- access control ([access], access.c, htpasswd.c, authcheck.c) --- */
+
+/* count: [access /prefix/] sections besides [access]; each is one more
+ * candidate in the longest-prefix match of every request. */
+#define MH_ACCESS_RULES_MAX 64
+/* bytes: the path prefix of an [access /prefix/] section, NUL excluded. */
+#define MH_ACCESS_PREFIX_MAX 1024
+/* count: addresses and CIDR blocks in all allow and trusted_proxies lists
+ * of one config together (each is 17 bytes; a list is matched in order,
+ * so a few hundred is the sensible end). */
+#define MH_CIDRS_MAX 4096
+/* bytes: one address or CIDR block as text ("ffff:...:ffff/128"). */
+#define MH_CIDR_TEXT_MAX 64
+/* bytes: a realm, as sent in WWW-Authenticate. */
+#define MH_REALM_MAX 128
+/* count: distinct auth_file paths in one config. */
+#define MH_AUTH_FILES_MAX 16
+/* bytes: an htpasswd file (a user is one line of about 80 bytes). */
+#define MH_HTPASSWD_FILE_MAX (1024 * 1024)
+/* count: users in one htpasswd file. */
+#define MH_HTPASSWD_USERS_MAX 10000
+/* bytes: a user name, in htpasswd and in credentials (htpasswd allows 255). */
+#define MH_AUTH_USER_MAX 255
+/* bytes: a password in credentials (bcrypt reads only the first 72). */
+#define MH_AUTH_PASSWORD_MAX 255
+/* bytes: a password hash in htpasswd: bcrypt is 60, SHA-512-crypt with
+ * rounds= 123, yescrypt with its default parameters 73. */
+#define MH_AUTH_HASH_MAX 160
+/* count: verifications of passwords waiting for the verifier threads,
+ * in the whole process; a request past it gets 503 with Retry-After (a
+ * storm of guesses must not queue up minutes of hashing). */
+#define MH_AUTH_QUEUE_MAX 32
+/* count: threads that verify passwords, one per two CPUs up to this: a
+ * storm of guesses leaves the other half to the event loops. */
+#define MH_AUTH_THREADS_MAX 4
+/* count: verified credentials each worker remembers (least recently
+ * verified go first). */
+#define MH_AUTH_CACHE_MAX 1024
+/* seconds: how long a worker remembers a verified credential; a change
+ * of the htpasswd file forgets them all at once. */
+#define MH_AUTH_CACHE_SEC 300
+/* seconds: how long a worker remembers that a credential was wrong (the
+ * same wrong password again costs no second hash meanwhile). */
+#define MH_AUTH_FAIL_CACHE_SEC 10
+/* count: X-Forwarded-For addresses looked at from the right; a chain of
+ * trusted proxies longer than this ends the walk at the last one seen. */
+#define MH_XFF_HOPS_MAX 16
 
 /* --- errors --- */
 

@@ -191,7 +191,8 @@ int buf_hex_digit(char c)
 static size_t esc_unit(const unsigned char *s, size_t n, unsigned flags, size_t *in)
 {
     unsigned char c = s[0];
-    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' &&
+        !(c == ' ' && (flags & BUF_ESC_SPACE))) {
         *in = 1;
         return 1;
     }

@@ -40,6 +40,8 @@ bool buf_put_urlenc(struct buf *b, const char *s, size_t n);
 #define BUF_ESC_UTF8 1u
 /* Escape as JSON does, "\u00HH" (the byte as U+00HH), not "\xHH". */
 #define BUF_ESC_JSON 2u
+/* Escape the space too ("\x20"): a field that must stay one word. */
+#define BUF_ESC_SPACE 4u
 
 /* Text made safe for a log line or a message on a terminal, as nginx logs
  * it: '"', the backslash, bytes below 0x20 and bytes from 0x7f up as "\xHH"

@@ -44,6 +44,22 @@ static uint64_t digit(int v)
     return (uint64_t)(v >= 0 && v <= 9 ? v : 0);
 }
 
+/* Every field at its longest fits MH_LOG_LINE_MAX: three long fields, three
+ * short ones (client, user, method) and 206 bytes of the rest. */
+_Static_assert(3 * MH_LOG_FIELD_MAX + 3 * MH_LOG_SHORT_FIELD_MAX + 206 <=
+                   MH_LOG_LINE_MAX,
+               "a combined access-log line fits MH_LOG_LINE_MAX");
+
+/* The user field: escaped, a space too, so that it stays one word for
+ * the tools that split the line at spaces. */
+static void put_user(struct buf *b, const char *s)
+{
+    if (!s || !*s)
+        buf_putc(b, '-');
+    else
+        buf_put_escaped(b, s, strlen(s), MH_LOG_SHORT_FIELD_MAX, BUF_ESC_SPACE);
+}
+
 size_t clf_format(const struct access_record *r, char *out, size_t cap)
 {
     struct buf b;
@@ -51,7 +67,9 @@ size_t clf_format(const struct access_record *r, char *out, size_t cap)
         return 0;
     buf_init(&b, out, cap);
     put_field(&b, r->client, MH_LOG_SHORT_FIELD_MAX);
-    buf_puts(&b, " - - ");
+    buf_puts(&b, " - ");
+    put_user(&b, r->user);
+    buf_putc(&b, ' ');
     put_time(&b, r->when);
     buf_puts(&b, " \"");
     if (!r->method && !r->target) { /* a request never parsed */

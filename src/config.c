@@ -28,8 +28,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "buf.h"
 #include "headers.h"
+#include "htpasswd.h"
 #include "ini.h"
 #include "path.h"
 
@@ -113,9 +115,10 @@ static const struct key_def keys[] = {
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 /* The sections: [server], [log], [mime] and [tls] hold table keys (and
- * [mime] extension overrides), [errors] statuses, [headers] header names. */
-static const char *const sections[] = {"server", "log",     "mime",
-                                       "errors", "headers", "tls"};
+ * [mime] extension overrides), [errors] statuses, [headers] header names,
+ * [access] and [access /prefix/] the keys of access_keys[]. */
+static const char *const sections[] = {"server",  "log", "mime",  "errors",
+                                       "headers", "tls", "access"};
 
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -139,6 +142,10 @@ struct loader {
     unsigned error_line[MH_ERROR_PAGES_MAX]; /* where each [errors] page was set */
     const char *cwd; /* relative paths are resolved against it (NULL: getcwd) */
     struct mh_error *err;
+    /* [access]: where each rule's allow, auth_file, realm and
+     * trusted_proxies were set (0: left out, taken from [access]) */
+    unsigned access_line[MH_ACCESS_RULES_MAX + 1][4];
+    bool auth_off[MH_ACCESS_RULES_MAX + 1]; /* auth_file = off */
 };
 
 void mh_error_set(struct mh_error *err, const char *fmt, ...)
@@ -440,6 +447,210 @@ static int on_header(struct loader *ld, const char *key, const char *value,
     return 0;
 }
 
+/* --- [access] and [access /prefix/] --- */
+
+enum { ACC_ALLOW, ACC_AUTH, ACC_REALM, ACC_TRUSTED };
+static const char *const access_keys[] = {"allow", "auth_file", "realm",
+                                          "trusted_proxies"};
+
+/* "access" or "access /prefix/": the prefix ("/" for [access]), or NULL
+ * when section is another one. */
+static const char *access_prefix(const char *section)
+{
+    if (!strcmp(section, "access"))
+        return "/";
+    if (!strncmp(section, "access ", 7))
+        return section + 7;
+    return NULL;
+}
+
+static struct access_rule *find_rule(struct access_rules *a, const char *prefix)
+{
+    for (unsigned i = 0; i < a->n; i++)
+        if (!strcmp(a->rule[i].prefix, prefix))
+            return &a->rule[i];
+    return NULL;
+}
+
+/* A prefix is a normalised URL path that ends in '/': what path_resolve()
+ * makes of it, so that it compares with the paths of requests. */
+static bool good_prefix(const char *prefix)
+{
+    size_t n = strlen(prefix);
+    char norm[MH_ACCESS_PREFIX_MAX + 1];
+    struct path_out out = {.buf = norm, .cap = sizeof(norm)};
+    if (n == 0 || n > MH_ACCESS_PREFIX_MAX || prefix[0] != '/' ||
+        prefix[n - 1] != '/' || strchr(prefix, '%'))
+        return false;
+    if (n == 1)
+        return true;
+    return path_resolve(prefix, n, &out) == PATH_OK && out.trailing_slash &&
+           out.len == n - 1 && !memcmp(norm, prefix, n - 1);
+}
+
+static int on_access_section(struct loader *ld, const char *prefix, unsigned line)
+{
+    struct access_rules *a = &ld->cfg->access;
+    char q[ESC_MAX];
+    buf_escape_str(q, sizeof(q), prefix);
+    if (!good_prefix(prefix)) {
+        mh_error_set(ld->err,
+                     "%s:%u: [access %s]: the prefix must be a URL path that starts "
+                     "and ends with '/', like /team-a/, with no %%, . or .. parts",
+                     ld->file, line, q);
+        return 1;
+    }
+    if (find_rule(a, prefix)) {
+        mh_error_set(ld->err, "%s:%u: [access%s%s] is there twice", ld->file, line,
+                     strcmp(prefix, "/") ? " " : "", strcmp(prefix, "/") ? q : "");
+        return 1;
+    }
+    if (a->n == MH_ACCESS_RULES_MAX + 1) {
+        mh_error_set(ld->err, "%s:%u: more than %d [access /prefix/] sections",
+                     ld->file, line, MH_ACCESS_RULES_MAX);
+        return 1;
+    }
+    struct access_rule *r = &a->rule[a->n++];
+    memset(r, 0, sizeof(*r));
+    copy_str(r->prefix, sizeof(r->prefix), prefix);
+    r->prefix_len = strlen(prefix);
+    r->allow_any = true;
+    r->auth = -1;
+    r->line = line;
+    a->on = true;
+    return 0;
+}
+
+/* A list of addresses and CIDR blocks into the config's pool; *at and *n
+ * say where.  "any" alone: every address. */
+static bool parse_cidrs(struct access_rules *a, const char *v, unsigned *at,
+                        unsigned *n, bool any_ok, bool *any, char *why)
+{
+    *at = a->n_cidrs;
+    *n = 0;
+    *any = false;
+    if (any_ok && !strcmp(v, "any")) {
+        *any = true;
+        return true;
+    }
+    if (strchr(v, ',')) /* "10.0.0.0/8, ::1" */
+        return refuse(why, "addresses are separated by spaces, not commas");
+    for (const char *p = v;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        const char *b = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        if (a->n_cidrs == MH_CIDRS_MAX)
+            return refuse(why, "more than %d addresses in all lists together",
+                          MH_CIDRS_MAX);
+        enum cidr_result r = cidr_parse(b, (size_t)(p - b), &a->cidrs[a->n_cidrs]);
+        if (r != CIDR_OK)
+            return refuse(why, "%.*s: %s", (int)(p - b > 48 ? 48 : p - b), b,
+                          cidr_strerror(r));
+        a->n_cidrs++;
+        (*n)++;
+    }
+    if (*n == 0)
+        return refuse(why, "needs addresses or CIDR blocks, like 10.0.0.0/8 ::1%s",
+                      any_ok ? ", or any" : "");
+    return true;
+}
+
+/* auth_file's index in the config's list of files, added if new. */
+static bool add_auth_file(struct loader *ld, const char *v, unsigned line, int *index,
+                          char *why)
+{
+    struct access_rules *a = &ld->cfg->access;
+    char abs[MH_FS_PATH_MAX];
+    if (!*v)
+        return refuse(why, "needs a path, or off");
+    if (!config_absolute(v, ld->cwd, abs, sizeof(abs)))
+        return refuse(why, "path too long");
+    for (unsigned i = 0; i < a->n_auth; i++)
+        if (!strcmp(a->auth_files[i], abs)) {
+            *index = (int)i;
+            return true;
+        }
+    if (a->n_auth == MH_AUTH_FILES_MAX)
+        return refuse(why, "more than %d different auth files", MH_AUTH_FILES_MAX);
+    copy_str(a->auth_files[a->n_auth], sizeof(a->auth_files[0]), abs);
+    a->auth_line[a->n_auth] = line;
+    *index = (int)a->n_auth++;
+    return true;
+}
+
+static bool set_access_value(struct loader *ld, struct access_rule *r, unsigned idx,
+                             int key, const char *v, unsigned line, char *why)
+{
+    struct access_rules *a = &ld->cfg->access;
+    switch (key) {
+    case ACC_ALLOW:
+        return parse_cidrs(a, v, &r->allow_at, &r->allow_n, true, &r->allow_any, why);
+    case ACC_TRUSTED: {
+        bool any;
+        if (r->prefix_len != 1)
+            return refuse(why, "holds for the whole server: set it in [access]");
+        return parse_cidrs(a, v, &a->trusted_at, &a->trusted_n, false, &any, why);
+    }
+    case ACC_AUTH:
+        if (!strcmp(v, "off")) {
+            ld->auth_off[idx] = true;
+            return true;
+        }
+        return add_auth_file(ld, v, line, &r->auth, why);
+    case ACC_REALM:
+        if (!*v || strpbrk(v, "\"\\") || !header_text(v) ||
+            !copy_str(r->realm, sizeof(r->realm), v))
+            return refuse(
+                why, "must be printable ASCII of at most %d bytes, without \" or \\",
+                MH_REALM_MAX);
+        return true;
+    }
+    return refuse(why, "unknown key");
+}
+
+static int on_access_key(struct loader *ld, const char *prefix, const char *key,
+                         const char *value, unsigned line)
+{
+    struct access_rules *a = &ld->cfg->access;
+    struct access_rule *r = find_rule(a, prefix);
+    unsigned idx = (unsigned)(r - a->rule);
+    char qk[ESC_MAX], qv[ESC_MAX], why[WHY_MAX];
+    int k = -1;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(key, access_keys[i]))
+            k = i;
+    if (k < 0) {
+        mh_error_set(
+            ld->err,
+            "%s:%u: unknown key \"%s\" in [access]; it takes allow, auth_file, "
+            "realm and trusted_proxies",
+            ld->file, line, buf_escape_str(qk, sizeof(qk), key));
+        return 1;
+    }
+    if (ld->access_line[idx][k]) {
+        mh_error_set(ld->err, "%s:%u: duplicate key \"%s\" (first set on line %u)",
+                     ld->file, line, key, ld->access_line[idx][k]);
+        return 1;
+    }
+    ld->access_line[idx][k] = line;
+    if (!set_access_value(ld, r, idx, k, value, line, why)) {
+        mh_error_set(ld->err, "%s:%u: %s = \"%s\": %s", ld->file, line, key,
+                     buf_escape_str(qv, sizeof(qv), value), why);
+        return 1;
+    }
+    return 0;
+}
+
+static int by_prefix_len(const void *x, const void *y)
+{
+    const struct access_rule *a = x, *b = y;
+    return (a->prefix_len < b->prefix_len) - (a->prefix_len > b->prefix_len);
+}
+
 static int on_key(void *ctx, const char *section, const char *key, const char *value,
                   unsigned line)
 {
@@ -448,6 +659,10 @@ static int on_key(void *ctx, const char *section, const char *key, const char *v
     char why[WHY_MAX];
     char qk[ESC_MAX], qv[ESC_MAX], qs[ESC_MAX];
 
+    const char *prefix = access_prefix(section);
+    if (prefix)
+        return key ? on_access_key(ld, prefix, key, value, line)
+                   : on_access_section(ld, prefix, line);
     if (!key) {                      /* a section header */
         if (!strcmp(section, "tls")) /* HTTPS is on when the section is there */
             ld->cfg->tls = true;
@@ -502,7 +717,8 @@ static const char *read_strerror(int e)
  * a FIFO or socket is refused (it could not be read again on a reload, and
  * without a writer it would read as empty), and a character device that has
  * nothing to read (a terminal) fails with EAGAIN.  /dev/null reads as empty. */
-static char *read_file(const char *path, size_t max, size_t *len, int *err_no)
+static char *read_file(const char *path, size_t max, size_t *len, int *err_no,
+                       struct stat *version)
 {
     struct stat st;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -515,6 +731,8 @@ static char *read_file(const char *path, size_t max, size_t *len, int *err_no)
         *err_no = READ_NOT_A_FILE;
         return NULL;
     }
+    if (version)
+        *version = st;
     char *data = malloc(max + 1);
     size_t n = 0;
     *err_no = data ? 0 : ENOMEM;
@@ -541,6 +759,86 @@ static char *read_file(const char *path, size_t max, size_t *len, int *err_no)
     }
     *len = n;
     return data;
+}
+
+int config_read_htpasswd(const char *path, struct htpasswd **out, struct stat *sig,
+                         struct mh_error *err)
+{
+    char q[ESC_MAX];
+    size_t len;
+    int e;
+    unsigned line;
+    enum htpw_result why;
+    buf_escape_str(q, sizeof(q), path);
+    char *text = read_file(path, MH_HTPASSWD_FILE_MAX, &len, &e, sig);
+    if (!text) {
+        mh_error_set(err, "%s: cannot read it: %s", q, read_strerror(e));
+        return -1;
+    }
+    *out = htpasswd_new(text, len, &line, &why);
+    explicit_bzero(text, len);
+    free(text);
+    if (*out)
+        return 0;
+    if (line)
+        mh_error_set(err, "%s:%u: %s", q, line, htpasswd_strerror(why));
+    else
+        mh_error_set(err, "%s: %s", q, htpasswd_strerror(why));
+    return -1;
+}
+
+/* Every [access /prefix/] takes what it left out from [access] (which has
+ * the built-in defaults when absent), longest prefix first; the auth
+ * files are read and checked. */
+static bool check_access(struct loader *ld)
+{
+    struct mh_config *cfg = ld->cfg;
+    struct access_rules *a = &cfg->access;
+    if (!a->on)
+        return true;
+    struct access_rule *base = find_rule(a, "/");
+    if (!base) { /* only prefix sections: [access] is the defaults */
+        base = &a->rule[a->n];
+        memset(base, 0, sizeof(*base));
+        memcpy(base->prefix, "/", 2);
+        base->prefix_len = 1;
+        base->allow_any = true;
+        base->auth = -1;
+        memset(ld->access_line[a->n], 0, sizeof(ld->access_line[0]));
+        ld->auth_off[a->n] = false;
+        a->n++;
+    }
+    unsigned bi = (unsigned)(base - a->rule);
+    if (!ld->access_line[bi][ACC_REALM])
+        copy_str(base->realm, sizeof(base->realm), "Documentation");
+    for (unsigned i = 0; i < a->n; i++) {
+        struct access_rule *r = &a->rule[i];
+        if (i == bi)
+            continue;
+        if (!ld->access_line[i][ACC_ALLOW]) {
+            r->allow_any = base->allow_any;
+            r->allow_at = base->allow_at;
+            r->allow_n = base->allow_n;
+        }
+        if (!ld->access_line[i][ACC_AUTH])
+            r->auth = base->auth;
+        if (!ld->access_line[i][ACC_REALM])
+            memcpy(r->realm, base->realm, sizeof(r->realm));
+    }
+    for (unsigned i = 0; i < a->n; i++)
+        if (ld->auth_off[i])
+            a->rule[i].auth = -1;
+    qsort(a->rule, a->n, sizeof(a->rule[0]), by_prefix_len);
+    for (unsigned i = 0; i < a->n_auth; i++) {
+        struct mh_error e;
+        if (config_read_htpasswd(a->auth_files[i], &cfg->auth_sets[i],
+                                 &cfg->auth_sig[i], &e) != 0) {
+            mh_error_set(ld->err, "%s:%u: auth_file: %s", ld->file, a->auth_line[i],
+                         e.msg);
+            return false;
+        }
+    }
+    return true;
 }
 
 static void apply_defaults(struct mh_config *cfg)
@@ -749,7 +1047,7 @@ static bool load_types(struct loader *ld)
     int e;
     unsigned line;
     where(ld, "types_file", w, sizeof(w));
-    char *text = read_file(cfg->types_file, MH_TYPES_FILE_MAX, &len, &e);
+    char *text = read_file(cfg->types_file, MH_TYPES_FILE_MAX, &len, &e, NULL);
     if (!text) {
         mh_error_set(ld->err, "%s: cannot read %s: %s", w,
                      buf_escape_str(t, sizeof(t), cfg->types_file), read_strerror(e));
@@ -773,7 +1071,7 @@ static bool load_file(struct loader *ld, const char *path, bool explicit_path)
     size_t len;
     int e;
     unsigned line;
-    char *text = read_file(path, MH_CONFIG_FILE_MAX, &len, &e);
+    char *text = read_file(path, MH_CONFIG_FILE_MAX, &len, &e, NULL);
     if (!text) {
         if (e == ENOENT && !explicit_path)
             return true; /* no /etc/minihttpd.conf: built-in defaults */
@@ -865,7 +1163,7 @@ struct mh_config *config_load(const char *path, const struct mh_overrides *ov,
               check_log(&ld, "error_log", cfg->error_log, sizeof(cfg->error_log)) &&
               absolutize(&ld, cfg->pid_file, sizeof(cfg->pid_file)) &&
               absolutize(&ld, cfg->types_file, sizeof(cfg->types_file)) &&
-              check_tls(&ld) && load_types(&ld);
+              check_tls(&ld) && load_types(&ld) && check_access(&ld);
     if (!ok) {
         config_free(cfg);
         return NULL;
@@ -882,6 +1180,8 @@ void config_free(struct mh_config *cfg)
         return;
     mimetab_free(&cfg->types);
     mimetab_free(&cfg->overrides);
+    for (unsigned i = 0; i < MH_AUTH_FILES_MAX; i++)
+        htpasswd_free(cfg->auth_sets[i]);
     free(cfg);
 }
 

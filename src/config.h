@@ -8,8 +8,12 @@
 
 #include <stdbool.h>
 
+#include <sys/stat.h>
+
+#include "access.h"
 #include "bounds.h"
 #include "headers.h"
+#include "htpasswd.h"
 #include "mimetab.h"
 
 #define MH_DEFAULT_CONFIG "/etc/minihttpd.conf"
@@ -77,8 +81,11 @@ struct mh_config {
     unsigned tls_port;
     bool tls_redirect_http;             /* plain-HTTP requests: 301 to https:// */
     char tls_hsts[MH_HEADER_VALUE_MAX]; /* Strict-Transport-Security; "": none */
-    struct mimetab types;               /* from types_file */
-    struct mimetab overrides;           /* from [mime] extension keys */
+    struct access_rules access;         /* [access] sections */
+    struct htpasswd *auth_sets[MH_AUTH_FILES_MAX]; /* access.auth_files, as read */
+    struct stat auth_sig[MH_AUTH_FILES_MAX];       /* which versions of them */
+    struct mimetab types;                          /* from types_file */
+    struct mimetab overrides;                      /* from [mime] extension keys */
 };
 
 /* Load `path` (NULL: MH_DEFAULT_CONFIG, and built-in defaults when it does
@@ -115,6 +122,12 @@ const char *config_mime_lookup(const struct mh_config *cfg, const char *ext,
 
 /* The [errors] page for a status, or NULL. */
 const struct mh_error_page *config_error_page(const struct mh_config *cfg, int status);
+
+/* Read and parse the htpasswd file at path into *out (the caller frees it
+ * with htpasswd_free), the version read into *sig: 0, or -1 with
+ * "PATH:LINE: ..." (or "PATH: ...") in err. */
+int config_read_htpasswd(const char *path, struct htpasswd **out, struct stat *sig,
+                         struct mh_error *err);
 
 /* Resolve cfg->user: 0 when unset or found, -1 with "FILE:LINE: ..." in err. */
 int config_check_user(const struct mh_config *cfg, struct mh_error *err);

@@ -46,6 +46,7 @@
 
 #include "accesslog.h"
 #include "body.h"
+#include "buf.h"
 #include "bounds.h"
 #include "headers.h"
 #include "log.h"
@@ -74,6 +75,9 @@ struct conn {
     int64_t pending_body;           /* ...and its body bytes */
     bool tls;                       /* accepted on the HTTPS listener */
     struct body_feed *feed;         /* a TLS response's file, read in as it drains */
+    bool held; /* the handler holds a request (a password being checked) */
+    char who_client[MH_CIDR_TEXT_MAX];   /* the next log line's client ("": the peer) */
+    char who_user[MH_AUTH_USER_MAX + 1]; /* ...and its user ("": none) */
     int lib_status;    /* a response evhttp writes on its own: its status... */
     int lib_part;      /* ...where in it the writes are (0 none, 1 head, 2 body) */
     int64_t lib_bytes; /* ...and its body bytes so far */
@@ -194,7 +198,8 @@ static void log_line(struct conn *c, struct evhttp_request *req, int status,
     evhttp_connection_get_peer(c->evcon, &addr, &port);
     event_base_gettimeofday_cached(c->t->base, &now);
     struct access_record r = {
-        .client = addr,
+        .client = req && c->who_client[0] ? c->who_client : addr,
+        .user = req && c->who_user[0] ? c->who_user : NULL,
         .http_major = 1,
         .http_minor = 1,
         .status = status,
@@ -215,6 +220,8 @@ static void log_line(struct conn *c, struct evhttp_request *req, int status,
         r.host = evhttp_find_header(in, "Host");
     }
     accesslog_add(c->t->log, &r, c->t->cfg->access_json);
+    if (req)
+        c->who_client[0] = c->who_user[0] = '\0';
 }
 
 /* --- requests on the wire --- */
@@ -318,15 +325,20 @@ static void on_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
 
 /* evhttp has read a request whole: its deadline is lifted, and the
  * handler decides the response. */
-static void take_request(struct evhttp_request *req, void *arg)
+static struct conn *find_conn(struct conn_table *t, struct evhttp_request *req)
 {
-    struct conn_table *t = arg;
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
     struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
     int fd = bev ? bufferevent_getfd(bev) : -1;
     struct conn *c = fd >= 0 && (size_t)fd < t->n_fd ? t->by_fd[fd] : NULL;
-    if (c && c->bev != bev)
-        c = NULL;
+    return c && c->bev == bev ? c : NULL;
+}
+
+static void take_request(struct evhttp_request *req, void *arg)
+{
+    struct conn_table *t = arg;
+    struct conn *c = find_conn(t, req);
+    struct bufferevent *bev = c ? c->bev : NULL;
     if (c) {
         uint64_t end = c->rx - evbuffer_get_length(bufferevent_get_input(bev));
         c->reading = false;
@@ -338,6 +350,40 @@ static void take_request(struct evhttp_request *req, void *arg)
     handler_running = 1;
     t->on_request(req, c, t->arg);
     handler_running = 0;
+}
+
+void conn_request_hold(struct conn *c, bool held)
+{
+    if (c)
+        c->held = held;
+}
+
+void conn_request_resume(struct evhttp_request *req)
+{
+    struct conn_table *t = thread_table;
+    if (!evhttp_request_get_connection(req)) { /* its connection went meanwhile */
+        evhttp_request_free(req);
+        return;
+    }
+    struct conn *c = find_conn(t, req);
+    if (c)
+        c->held = false;
+    handler_running = 1;
+    t->on_request(req, c, t->arg);
+    handler_running = 0;
+}
+
+void conn_set_identity(struct conn *c, const char *client, const char *user)
+{
+    if (!c)
+        return;
+    struct buf b;
+    buf_init(&b, c->who_client, sizeof(c->who_client));
+    if (!client || !buf_puts(&b, client))
+        c->who_client[0] = '\0';
+    buf_init(&b, c->who_user, sizeof(c->who_user));
+    if (!user || !buf_puts(&b, user))
+        c->who_user[0] = '\0';
 }
 
 bool conn_request_had_nul(const struct conn *c)
@@ -720,7 +766,7 @@ unsigned conn_table_busy(const struct conn_table *t)
 {
     unsigned n = 0;
     for (const struct conn *c = t->head; c; c = c->next)
-        if ((c->reading && c->rx > c->req_start) || c->pending ||
+        if ((c->reading && c->rx > c->req_start) || c->pending || c->held ||
             evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
             n++;
     return n;

@@ -71,6 +71,15 @@ const char *conn_method_name(enum evhttp_cmd_type cmd);
  * error callback finds its table through it. */
 void conn_table_bind(struct conn_table *t);
 
+/* The handler holds the request of c, to answer it later (held) or no
+ * longer: a held request counts as work in flight (conn_table_busy). */
+void conn_request_hold(struct conn *c, bool held);
+/* Hand req, held, to the handler again (on the worker's own thread).  A
+ * request whose connection went meanwhile is freed instead. */
+void conn_request_resume(struct evhttp_request *req);
+/* The next access-log line of c shows client (NULL: the peer's address)
+ * and user (NULL: none) instead. */
+void conn_set_identity(struct conn *c, const char *client, const char *user);
 /* Whether the request being handled on c held a NUL byte (evhttp cuts a
  * header value at one, silently: such a request is refused). */
 bool conn_request_had_nul(const struct conn *c);

@@ -403,6 +403,18 @@ static int check_access(const struct mh_config *cfg, const char *user,
                  buf_escape_str(q, sizeof(q), cfg->docroot), user, strerror(e));
         return -1;
     }
+    for (unsigned i = 0; i < cfg->access.n_auth; i++) /* re-read when changed */
+        if (access(cfg->access.auth_files[i], R_OK) != 0) {
+            int e = errno;
+            char q[QUOTE_MAX], f[QUOTE_MAX];
+            snprintf(err->msg, sizeof(err->msg),
+                     "%s:%u: auth_file %s is not readable by user %s: %s",
+                     buf_escape_str(f, sizeof(f), config_name(cfg)),
+                     cfg->access.auth_line[i],
+                     buf_escape_str(q, sizeof(q), cfg->access.auth_files[i]), user,
+                     strerror(e));
+            return -1;
+        }
     return check_log_writable("access log", cfg->access_log, user, err) ||
                    check_log_writable("error log", cfg->error_log, user, err)
                ? -1

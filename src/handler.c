@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include "handler.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,8 @@
 #include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 
+#include "access.h"
+#include "authcheck.h"
 #include "autoindex.h"
 #include "body.h"
 #include "bounds.h"
@@ -64,6 +67,19 @@ _Static_assert(RESPONSE_LINE_MAX + sizeof("Location: \r\n") + 3 * MH_REQUEST_LIN
                    MH_RESPONSE_HEAD_MAX,
                "MH_RESPONSE_HEAD_MAX is too small for the largest head");
 
+/* Who sent the request being handled: worked out on the first access rule
+ * that asks. */
+struct who {
+    bool known;                  /* the fields below are set */
+    bool bad;                    /* a trusted proxy's X-Forwarded-For was no address */
+    bool forwarded;              /* client is from X-Forwarded-For: log it */
+    uint8_t client[16];          /* the client address (cidr.h form) */
+    char text[MH_CIDR_TEXT_MAX]; /* it as text, when forwarded */
+    enum { CRED_NONE, CRED_OK, CRED_BAD } cred; /* its Authorization */
+    struct basic_cred basic;
+    const char *user; /* verified for a rule of this request: basic.user */
+};
+
 /* A worker's request-handling state; one per event loop, never shared. */
 struct handler_ctx {
     const struct mh_config *cfg; /* the worker's current config */
@@ -77,11 +93,16 @@ struct handler_ctx {
     const struct path_out *path; /* the request's path, once routed */
     size_t ndirs;                /* its existing directories, deepest first: */
     size_t dirs_len[MH_RESOLVE_DEPTH_MAX + 1]; /* their lengths in path->buf */
-    struct conn *conn;      /* the connection of the request being handled */
-    time_t now;             /* the current request's time */
-    time_t root_err_logged; /* when a failing docroot was last logged */
-    bool stopping;          /* shutting down: answer with Connection: close */
-    time_t date_sec;        /* the second `date` was formatted for */
+    struct conn *conn;          /* the connection of the request being handled */
+    struct evhttp_request *req; /* that request */
+    const struct request *rq;   /* and what it asks */
+    struct auth_worker *auth;   /* made with the first request that needs it */
+    struct who who;             /* its client and credentials, once asked */
+    bool held;                  /* it waits for a password check: no reply yet */
+    time_t now;                 /* the current request's time */
+    time_t root_err_logged;     /* when a failing docroot was last logged */
+    bool stopping;              /* shutting down: answer with Connection: close */
+    time_t date_sec;            /* the second `date` was formatted for */
     char date[HTTPDATE_LEN];
     struct response common; /* Date, Server, [headers]: every response's */
     time_t common_sec;      /* the second `common` was built for; 0: rebuild */
@@ -140,6 +161,139 @@ static void copy_request(struct evhttp_request *req, struct conn *c, struct requ
         hdr[rq->n_headers].value = kv->value;
         rq->n_headers++;
     }
+}
+
+/* --- access control: [access] rules on every path served --- */
+
+static void resume(void *req, void *arg)
+{
+    (void)arg;
+    conn_request_resume(req);
+}
+
+/* Who sent the request (h->who), worked out once per request. */
+static void who_is(struct handler_ctx *h)
+{
+    struct who *w = &h->who;
+    if (w->known)
+        return;
+    w->known = true;
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+    uint8_t peer[16];
+    evhttp_connection_get_peer(evhttp_request_get_connection(h->req), &addr, &port);
+    if (!addr || !cidr_addr_parse(addr, strlen(addr), peer)) {
+        w->bad = true; /* not an IP peer: no rule can be checked */
+        return;
+    }
+    switch (access_client(&h->cfg->access, peer, h->rq->headers, h->rq->n_headers,
+                          w->client)) {
+    case ACCESS_CLIENT_BAD:
+        w->bad = true;
+        break;
+    case ACCESS_CLIENT_FORWARDED: {
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        bool v4 = !memcmp(w->client, mapped, sizeof(mapped));
+        w->forwarded =
+            inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? w->client + 12 : w->client, w->text,
+                      sizeof(w->text)) != NULL;
+        break;
+    }
+    case ACCESS_CLIENT_PEER:
+        break;
+    }
+    const char *auth = route_header(h->rq, "Authorization");
+    if (auth)
+        w->cred = access_basic_parse(auth, strlen(auth), &w->basic) == BASIC_OK
+                      ? CRED_OK
+                      : CRED_BAD;
+}
+
+enum gate {
+    GATE_OPEN, /* the request may be served path */
+    GATE_SHUT, /* it may not: rp says why (400, 401, 403 or 503) */
+    GATE_HELD, /* its password is being checked: it is run again after */
+};
+
+static void unauthorized(const struct access_rule *r, struct reply *rp)
+{
+    char v[sizeof("Basic realm=\"\", charset=\"UTF-8\"") + MH_REALM_MAX];
+    struct buf b;
+    buf_init(&b, v, sizeof(v));
+    buf_puts(&b, "Basic realm=\"");
+    buf_puts(&b, r->realm); /* config.c allows no '"' or '\\' in it */
+    buf_puts(&b, "\", charset=\"UTF-8\"");
+    reply_header(rp, "WWW-Authenticate", v);
+    reply_status(rp, HTTP_STATUS_UNAUTHORIZED);
+}
+
+/* Whether the request may be served what is at path[0, len): the [access]
+ * rule for it, against the client's address and credentials.  rp NULL:
+ * never wait (an error page, a listing's entries): a credential not yet
+ * verified does not open it. */
+static enum gate gate(struct handler_ctx *h, const char *path, size_t len,
+                      struct reply *rp)
+{
+    const struct access_rule *r = access_rule_for(&h->cfg->access, path, len);
+    if (!r)
+        return GATE_OPEN;
+    who_is(h);
+    if (h->who.bad) {
+        if (rp)
+            reply_status(rp, HTTP_STATUS_BAD_REQUEST);
+        return GATE_SHUT;
+    }
+    if (!access_addr_allowed(&h->cfg->access, r, h->who.client)) {
+        if (rp)
+            reply_status(rp, HTTP_STATUS_FORBIDDEN);
+        return GATE_SHUT;
+    }
+    if (r->auth < 0)
+        return GATE_OPEN;
+    if (h->who.cred == CRED_OK && !h->auth)
+        h->auth = auth_worker_new(
+            evhttp_connection_get_base(evhttp_request_get_connection(h->req)), h->cfg,
+            resume, h);
+    if (h->who.cred == CRED_OK && h->auth) {
+        enum auth_verdict v =
+            rp ? auth_check(h->auth, (unsigned)r->auth, &h->who.basic, h->now, h->req)
+            : auth_known_good(h->auth, (unsigned)r->auth, &h->who.basic, h->now)
+                ? AUTH_YES
+                : AUTH_NO;
+        if (v == AUTH_YES) {
+            h->who.user = h->who.basic.user;
+            return GATE_OPEN;
+        }
+        if (v == AUTH_PENDING) {
+            h->held = true;
+            conn_request_hold(h->conn, true);
+            return GATE_HELD;
+        }
+        if (v == AUTH_BUSY && rp) {
+            reply_header(rp, "Retry-After", "1");
+            reply_status(rp, HTTP_STATUS_UNAVAILABLE);
+            return GATE_SHUT;
+        }
+    } else if (h->who.cred == CRED_OK && rp) { /* no verifier: logged */
+        reply_header(rp, "Retry-After", "1");
+        reply_status(rp, HTTP_STATUS_UNAVAILABLE);
+        return GATE_SHUT;
+    }
+    if (rp)
+        unauthorized(r, rp);
+    return GATE_SHUT;
+}
+
+/* gate() for the directory p names, with its '/'. */
+static enum gate gate_dir(struct handler_ctx *h, const struct path_out *p,
+                          struct reply *rp)
+{
+    char dir[MH_URL_PATH_MAX + 1];
+    if (!h->cfg->access.on || p->len + 1 > sizeof(dir))
+        return GATE_OPEN;
+    memcpy(dir, p->buf, p->len);
+    dir[p->len] = '/';
+    return gate(h, dir, p->len + 1, rp);
 }
 
 /* --- the steps: each fills the reply and returns --- */
@@ -236,6 +390,26 @@ static void release_listing(const void *data, size_t len, void *arg)
     free((void *)data);
 }
 
+/* Leave out of the listing l of path (ending in '/') what the client may
+ * not open: entries under an [access] rule that refuses its address, or
+ * needs credentials it has not sent or that are not yet verified. */
+static void hide_closed(struct handler_ctx *h, const char *path, struct dirlist *l)
+{
+    size_t plen = strlen(path), kept = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        char name[MH_URL_PATH_MAX + 1];
+        struct buf b;
+        buf_init(&b, name, sizeof(name));
+        buf_append(&b, path, plen);
+        buf_puts(&b, l->entries[i].name);
+        if (l->entries[i].is_dir)
+            buf_putc(&b, '/');
+        if (!b.overflow && gate(h, name, b.len, NULL) == GATE_OPEN)
+            l->entries[kept++] = l->entries[i];
+    }
+    l->n = kept;
+}
+
 /* The listing of the directory rel, shown as path: HTML, or JSON for a
  * client that asks for it (route_wants_json()). */
 static void serve_listing(struct handler_ctx *h, const struct request *rq,
@@ -251,6 +425,8 @@ static void serve_listing(struct handler_ctx *h, const struct request *rq,
         reply_status(rp, st);
         return;
     }
+    if (h->cfg->access.on)
+        hide_closed(h, path, &l);
     bool json = route_wants_json(rq);
     size_t cap = json ? autoindex_json_bound(l.entries, l.n)
                       : autoindex_bound(l.entries, l.n, strlen(path));
@@ -479,7 +655,8 @@ static void serve_path(struct handler_ctx *h, const struct request *rq,
         reply_status(rp, status);
         break;
     case ROUTE_SLASH:
-        redirect_slash(rp, slash_to, query);
+        if (gate_dir(h, slash_to, rp) == GATE_OPEN)
+            redirect_slash(rp, slash_to, query);
         break;
     case ROUTE_DIRECTORY:
         serve_directory(h, rq, p, rp);
@@ -507,6 +684,8 @@ static void rewrite(struct handler_ctx *h, const struct request *rq,
         return;
     }
     t.trailing_slash = t.trailing_slash || p->trailing_slash;
+    if (gate(h, t.buf, t.len, rp) != GATE_OPEN)
+        return;
     struct fcache_file *f = lookup(h, &t, name, sizeof(name), &name_len);
     if (f->status == HTTP_STATUS_NOT_FOUND) {
         reply_status(rp, HTTP_STATUS_NOT_FOUND);
@@ -625,6 +804,8 @@ static void decide(struct handler_ctx *h, const struct request *rq, struct path_
     if (h->cfg->tls && h->cfg->tls_redirect_http && !conn_is_tls(h->conn) &&
         redirect_https(h, rq, p, query, rp))
         return;
+    if (gate(h, p->buf, p->len, rp) != GATE_OPEN)
+        return;
     if ((h->cfg->hide_dotfiles && path_is_hidden(p->buf, p->len)) || /* .git, .env */
         is_rules_file(p->buf, p->len)) {
         reply_status(rp, HTTP_STATUS_NOT_FOUND);
@@ -701,6 +882,8 @@ static bool nearest_page(struct handler_ctx *h, const struct mh_error_page *ep,
         buf_puts(&b, ep->path);
         if (b.overflow)
             continue;
+        if (gate(h, name, b.len, NULL) != GATE_OPEN)
+            continue; /* a page the client may not read is not its page */
         struct fcache_file *f = fcache_get(h->files, h->rootfd, name + 1, h->now);
         if (can_send(f)) {
             page_body(h, f, name, b.len, rp);
@@ -717,7 +900,7 @@ static void error_body(struct handler_ctx *h, struct reply *rp)
     const struct mh_error_page *ep = config_error_page(h->cfg, rp->status);
     if (ep && ep->nearest && nearest_page(h, ep, rp))
         return;
-    if (ep && !ep->nearest) {
+    if (ep && !ep->nearest && gate(h, ep->path, strlen(ep->path), NULL) == GATE_OPEN) {
         struct fcache_file *f = fcache_get(h->files, h->rootfd, ep->path + 1, h->now);
         if (can_send(f)) {
             page_body(h, f, ep->path, strlen(ep->path), rp);
@@ -909,7 +1092,19 @@ static void finish(struct handler_ctx *h, struct evhttp_request *req,
     }
     if (rp->file)
         body_unref(rp->file);
+    if (h->who.forwarded || h->who.user)
+        conn_set_identity(h->conn, h->who.forwarded ? h->who.text : NULL, h->who.user);
     send_queued(h, req, rp->status, bytes, close, fresh);
+}
+
+/* Leave no password behind. */
+static void forget_who(struct handler_ctx *h)
+{
+    if (h->who.cred != CRED_NONE)
+        explicit_bzero(&h->who.basic, sizeof(h->who.basic));
+    h->who.known = h->who.bad = h->who.forwarded = false;
+    h->who.cred = CRED_NONE;
+    h->who.user = NULL;
 }
 
 void handler_request(struct evhttp_request *req, struct conn *c, void *arg)
@@ -919,6 +1114,8 @@ void handler_request(struct evhttp_request *req, struct conn *c, void *arg)
     struct request rq;
     struct reply rp;
     h->conn = c;
+    h->req = req;
+    h->rq = &rq;
     h->now = time(NULL);
     refresh_common(h);
     copy_request(req, c, &rq, hdr);
@@ -928,9 +1125,18 @@ void handler_request(struct evhttp_request *req, struct conn *c, void *arg)
     h->path = NULL;
     h->ndirs = 0;
     decide(h, &rq, &p, &rp);
-    finish(h, req, &rq, &rp);
+    if (h->held) { /* answered when its password has been checked */
+        drop_body(&rp);
+        if (rp.file)
+            body_unref(rp.file);
+    } else
+        finish(h, req, &rq, &rp);
+    forget_who(h);
+    h->held = false;
     h->path = NULL;
     h->conn = NULL;
+    h->req = NULL;
+    h->rq = NULL;
 }
 
 /* --- the worker's state --- */
@@ -969,6 +1175,8 @@ static int reopen_root(struct handler_ctx *h, const char *docroot)
 
 void handler_tick(struct handler_ctx *h)
 {
+    if (h->auth)
+        auth_worker_tick(h->auth, h->now);
     if (reopen_root(h, h->cfg->docroot) == 0 ||
         h->now - h->root_err_logged < MH_LOG_CONDITION_SEC)
         return;
@@ -1009,6 +1217,7 @@ void handler_free(struct handler_ctx *h)
 {
     if (!h)
         return;
+    auth_worker_free(h->auth);
     fcache_free(h->files);
     dircache_free(h->dirs);
     if (h->rootfd >= 0)
@@ -1023,6 +1232,8 @@ static void switch_config(struct handler_ctx *h, const struct mh_config *cfg)
 {
     h->cfg = cfg;
     h->common_sec = 0;
+    if (h->auth)
+        auth_worker_use_config(h->auth, cfg);
     fcache_flush(h->files);
     dircache_flush(h->dirs);
     mime_ctx_reset(h->mime);

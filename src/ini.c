@@ -47,6 +47,9 @@ static bool copy_name(char *dst, const char *s, size_t b, size_t e)
     return true;
 }
 
+/* "[name]" or "[name argument]" ("[access /team-a/]"): the section is
+ * "name" or "name argument", the argument trimmed, any bytes but control
+ * ones and ']'. */
 static enum ini_result parse_section(const char *s, size_t n, char *section,
                                      ini_callback cb, void *ctx, unsigned line)
 {
@@ -57,8 +60,26 @@ static enum ini_result parse_section(const char *s, size_t n, char *section,
         return INI_BAD_SECTION;
     size_t b = 1, e = close;
     trim(s, &b, &e);
-    if (!copy_name(section, s, b, e))
+    size_t ne = b;
+    while (ne < e && is_name_char(s[ne]))
+        ne++;
+    if (!copy_name(section, s, b, ne))
         return INI_BAD_SECTION;
+    if (ne < e) { /* an argument */
+        if (!is_space(s[ne]))
+            return INI_BAD_SECTION;
+        size_t ab = ne;
+        trim(s, &ab, &e);
+        size_t len = strlen(section);
+        if (len + 1 + (e - ab) >= MH_CONFIG_SECTION_MAX)
+            return INI_BAD_SECTION;
+        for (size_t i = ab; i < e; i++)
+            if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+                return INI_BAD_SECTION;
+        section[len] = ' ';
+        memcpy(section + len + 1, s + ab, e - ab);
+        section[len + 1 + (e - ab)] = '\0';
+    }
     for (size_t i = close + 1; i < n; i++) {
         if (is_comment_start(s, i))
             break;
@@ -144,7 +165,7 @@ int ini_next_line(const char *text, size_t len, size_t *pos, const char **line,
 enum ini_result ini_parse(const char *text, size_t len, ini_callback cb, void *ctx,
                           unsigned *err_line)
 {
-    char section[MH_CONFIG_NAME_MAX] = "";
+    char section[MH_CONFIG_SECTION_MAX] = "";
     unsigned line = 0;
     size_t pos = 0;
 
@@ -174,7 +195,7 @@ const char *ini_strerror(enum ini_result r)
     case INI_NUL_BYTE:
         return "NUL byte in line";
     case INI_BAD_SECTION:
-        return "malformed section header, expected [name]";
+        return "malformed section header, expected [name] or [name argument]";
     case INI_NO_EQUALS:
         return "malformed line, expected key = value";
     case INI_BAD_KEY:

@@ -185,6 +185,7 @@ static int check_tls(const struct mh_config *cfg)
 static int check_config(const char *path, const struct mh_overrides *ov)
 {
     struct mh_error err;
+    char f[MH_ERROR_MAX / 2];
     struct mh_config *cfg = config_load(path, ov, &err);
     if (!cfg) {
         fprintf(stderr, "%s\n", err.msg);
@@ -201,6 +202,11 @@ static int check_config(const char *path, const struct mh_overrides *ov)
         config_free(cfg);
         return 1;
     }
+    if (cfg->access.n_auth > 0 && !cfg->tls)
+        fprintf(stderr,
+                "%s: warning: auth_file is set and [tls] is not: Basic "
+                "authentication sends passwords in the clear over plain HTTP\n",
+                buf_escape_str(f, sizeof(f), config_name(cfg)));
     printf("%s: syntax is ok\n", config_name(cfg));
     config_free(cfg);
     return 0;
@@ -353,6 +359,9 @@ int main(int argc, char **argv)
             pidfile_remove(pid_file);
         die(err.msg);
     }
+    if (cfg->access.n_auth > 0 && !cfg->tls)
+        log_msg(MH_LOG_WARN, "auth_file is set and [tls] is not: Basic authentication "
+                             "sends passwords in the clear over plain HTTP");
     daemon_ready();
     daemon_notify("READY=1"); /* every socket bound, root dropped: serving */
     int rc = server_run(srv);

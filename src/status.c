@@ -28,6 +28,7 @@ static const struct status_entry status_table[] = {
     {307, "Temporary Redirect", PAGE(307, "Temporary Redirect")},
     {308, "Permanent Redirect", PAGE(308, "Permanent Redirect")},
     {400, "Bad Request", PAGE(400, "Bad Request")},
+    {401, "Unauthorized", PAGE(401, "Unauthorized")},
     {403, "Forbidden", PAGE(403, "Forbidden")},
     {404, "Not Found", PAGE(404, "Not Found")},
     {405, "Method Not Allowed", PAGE(405, "Method Not Allowed")},

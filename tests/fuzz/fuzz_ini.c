@@ -34,12 +34,36 @@ static bool name_ok(const char *s)
     return true;
 }
 
+/* "name" or "name argument": an argument is trimmed, with no control byte
+ * and no ']' */
+static bool section_ok(const char *s)
+{
+    const char *sp = strchr(s, ' ');
+    if (!sp)
+        return name_ok(s);
+    char name[MH_CONFIG_NAME_MAX];
+    size_t n = (size_t)(sp - s);
+    if (n >= sizeof(name) || strlen(s) >= MH_CONFIG_SECTION_MAX)
+        return false;
+    memcpy(name, s, n);
+    name[n] = '\0';
+    const char *arg = sp + 1;
+    size_t an = strlen(arg);
+    if (!name_ok(name) || an == 0 || arg[0] == ' ' || arg[0] == '\t' ||
+        arg[an - 1] == ' ' || arg[an - 1] == '\t' || arg[an - 1] == '\r')
+        return false;
+    for (size_t i = 0; i < an; i++)
+        if ((unsigned char)arg[i] < 0x20)
+            return false;
+    return !strchr(arg, ']') && !strchr(arg, 0x7f);
+}
+
 static int on_entry(void *ctx, const char *section, const char *key, const char *value,
                     unsigned line)
 {
     struct state *st = ctx;
     FUZZ_CHECK(!st->stopped);
-    FUZZ_CHECK(section != NULL && name_ok(section));
+    FUZZ_CHECK(section != NULL && section_ok(section));
     FUZZ_CHECK((key == NULL) == (value == NULL));
     FUZZ_CHECK(line > st->last_line && line <= st->max_line);
     st->last_line = line;

@@ -333,7 +333,8 @@ static void test_errors(void **state)
          "4: duplicate key \"port\" (first set on line 2)"},
         {"[server]\nport\n", "2: malformed line, expected key = value"},
         {"port = 80\n", "1: key outside of a [section]"},
-        {"[server\n", "1: malformed section header, expected [name]"},
+        {"[server\n",
+         "1: malformed section header, expected [name] or [name argument]"},
         {"[server]\nindex = \"a.html\n",
          "2: unterminated quote or text after closing quote"},
         {"[server]\n\n\nport = 0\n",
@@ -726,7 +727,8 @@ static void test_messages_escaped(void **state)
          "bytes"},
         {"[server]\nbogus = \x1b\n", "2: unknown key \"bogus\" in [server]"},
         {"[server]\nbo\x1bgus = 1\n", "2: malformed key name"},
-        {"[x\x1b]\n", "1: malformed section header, expected [name]"},
+        {"[x\x1b]\n",
+         "1: malformed section header, expected [name] or [name argument]"},
     };
     expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
 
@@ -852,6 +854,156 @@ static void test_server_set_headers_refused(void **state)
 /* config_restart_key() names the first restart-only key (the table's
  * column) that differs between two configs: listen, port, workers, user,
  * pid_file, max_connections; every other key reloads. */
+/* [access] and [access /prefix/]: keys left out come from [access], the
+ * longest prefix first, "/" last; auth files read, shared by path. */
+static void test_access_sections(void **state)
+{
+    (void)state;
+    char pw[160], pw2[160], text[1024];
+    snprintf(pw, sizeof(pw), "%s/pw", dir);
+    snprintf(pw2, sizeof(pw2), "%s/pw2", dir);
+    write_file(pw,
+               "alice:$2y$05$KC.BnPlrhW/5l39eRDC2d.1bPz3D0dbX7dOFaRX8O698rGLRjlSXO\n");
+    write_file(pw2, "# none yet\n");
+    snprintf(text, sizeof(text),
+             "[access /team-a/]\n"
+             "allow = 10.1.0.0/16\n"
+             "auth_file = %s\n"
+             "[access]\n"
+             "allow = 10.0.0.0/8 ::1\n"
+             "realm = Docs\n"
+             "trusted_proxies = 127.0.0.1\n"
+             "auth_file = %s\n"
+             "[access /team-a/open/]\n"
+             "auth_file = off\n"
+             "[access /b/]\n"
+             "realm = B\n"
+             "auth_file = %s\n",
+             pw2, pw, pw);
+    struct mh_config *c = load_r(text);
+    if (!c)
+        print_error("%s\n", err.msg);
+    assert_non_null(c);
+    const struct access_rules *a = &c->access;
+    assert_true(a->on);
+    assert_int_equal(a->n, 4);
+    assert_string_equal(a->rule[0].prefix, "/team-a/open/");
+    assert_string_equal(a->rule[3].prefix, "/");
+    assert_int_equal(a->n_auth, 2);
+    const struct access_rule *open = access_rule_for(a, "/team-a/open/x", 14);
+    const struct access_rule *ta = access_rule_for(a, "/team-a/x", 9);
+    const struct access_rule *b = access_rule_for(a, "/b/", 3);
+    const struct access_rule *root = access_rule_for(a, "/x", 2);
+    assert_int_equal(open->auth, -1);   /* off */
+    assert_false(open->allow_any);      /* inherited from [access]: */
+    assert_int_equal(open->allow_n, 2); /* not team-a's */
+    assert_int_equal(ta->allow_n, 1);
+    assert_string_equal(c->access.auth_files[ta->auth], pw2);
+    assert_string_equal(c->access.auth_files[root->auth], pw);
+    assert_int_equal(b->auth, root->auth); /* the same file once */
+    assert_string_equal(b->realm, "B");
+    assert_string_equal(ta->realm, "Docs");
+    assert_int_equal(a->trusted_n, 1);
+    assert_non_null(c->auth_sets[root->auth]);
+    assert_int_equal(c->auth_sets[root->auth]->n, 1);
+    config_free(c);
+    /* only a prefix section: the rest is open, realm "Documentation" */
+    snprintf(text, sizeof(text), "[access /t/]\nauth_file = %s\n", pw);
+    c = load_r(text);
+    assert_non_null(c);
+    assert_int_equal(c->access.n, 2);
+    assert_true(access_rule_for(&c->access, "/x", 2)->allow_any);
+    assert_int_equal(access_rule_for(&c->access, "/x", 2)->auth, -1);
+    assert_string_equal(access_rule_for(&c->access, "/t/", 3)->realm, "Documentation");
+    config_free(c);
+    /* none: off, and no cost */
+    c = load_r("[server]\n");
+    assert_non_null(c);
+    assert_false(c->access.on);
+    assert_null(access_rule_for(&c->access, "/x", 2));
+    config_free(c);
+}
+
+static void test_access_errors(void **state)
+{
+    (void)state;
+    char pw[160], weak[160], text[512];
+    snprintf(pw, sizeof(pw), "%s/pw", dir);
+    snprintf(weak, sizeof(weak), "%s/weak", dir);
+    write_file(pw,
+               "alice:$2y$05$KC.BnPlrhW/5l39eRDC2d.1bPz3D0dbX7dOFaRX8O698rGLRjlSXO\n");
+    write_file(weak, "# ok\nbob:$apr1$x$0123456789abcdefghijkl\n");
+    static const struct err_case cases[] = {
+        {"[access]\nallow = 10.0.0.0/33\n",
+         "2: allow = \"10.0.0.0/33\": 10.0.0.0/33: the prefix length is not a number "
+         "from 0 to 32 (IPv4) or 128 (IPv6)"},
+        {"[access]\nallow = 10.1.2.3/8\n",
+         "2: allow = \"10.1.2.3/8\": 10.1.2.3/8: bits are set past the prefix length"},
+        {"[access]\nallow = 10.0.0.0/8, ::1\n",
+         "2: allow = \"10.0.0.0/8, ::1\": addresses are separated by spaces, not "
+         "commas"},
+        {"[access]\nallow =\n", "2: allow = \"\": needs addresses or CIDR blocks, like "
+                                "10.0.0.0/8 ::1, or any"},
+        {"[access]\nallow = any\nallow = any\n",
+         "3: duplicate key \"allow\" (first set on line 2)"},
+        {"[access]\nusers = x\n",
+         "2: unknown key \"users\" in [access]; it takes allow, auth_file, realm and "
+         "trusted_proxies"},
+        {"[access /a/]\ntrusted_proxies = 127.0.0.1\n",
+         "2: trusted_proxies = \"127.0.0.1\": holds for the whole server: set it in "
+         "[access]"},
+        {"[access]\ntrusted_proxies = any\n",
+         "2: trusted_proxies = \"any\": any: not an IPv4 or IPv6 address"},
+        {"[access]\nrealm = a\"b\n", "2: realm = \"a\\x22b\": must be printable ASCII "
+                                     "of at most 128 bytes, without \" "
+                                     "or \\"},
+        {"[access /a]\n",
+         "1: [access /a]: the prefix must be a URL path that starts and ends with '/', "
+         "like /team-a/, with no %, . or .. parts"},
+        {"[access /a/../b/]\n", "1: [access /a/../b/]: the prefix must be a URL path "
+                                "that starts and ends with "
+                                "'/', like /team-a/, with no %, . or .. parts"},
+        {"[access /%61/]\n",
+         "1: [access /%61/]: the prefix must be a URL path that starts and ends with "
+         "'/', like /team-a/, with no %, . or .. parts"},
+        {"[access /a//b/]\n",
+         "1: [access /a//b/]: the prefix must be a URL path that starts and ends with "
+         "'/', like /team-a/, with no %, . or .. parts"},
+        {"[access /a/]\n[access /a/]\n", "2: [access /a/] is there twice"},
+        {"[access]\n[access]\n", "2: [access] is there twice"},
+        {"[access]\nauth_file = /nonexistent/pw\n",
+         "2: auth_file: /nonexistent/pw: cannot read it: No such file or directory"},
+    };
+    expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
+    /* a weak hash: the htpasswd file's own FILE:LINE after the config's */
+    snprintf(text, sizeof(text), "[access]\n\nauth_file = %s\n", weak);
+    struct mh_config *c = load_r(text);
+    assert_null(c);
+    char want[MH_ERROR_MAX];
+    snprintf(want, sizeof(want),
+             "%s:3: auth_file: %s:2: an MD5 hash ($apr1$, $1$) is too weak: make it "
+             "again with htpasswd -B",
+             conf, weak);
+    assert_string_equal(err.msg, want);
+    /* MH_ACCESS_RULES_MAX prefix sections, not one more */
+    size_t cap = (MH_ACCESS_RULES_MAX + 2) * 24 + 16, n = 0;
+    char *many = malloc(cap);
+    assert_non_null(many);
+    n += (size_t)snprintf(many + n, cap - n, "[access]\n");
+    for (int i = 0; i < MH_ACCESS_RULES_MAX; i++)
+        n += (size_t)snprintf(many + n, cap - n, "[access /p%d/]\n", i);
+    c = load_r(many);
+    assert_non_null(c);
+    assert_int_equal(c->access.n, MH_ACCESS_RULES_MAX + 1);
+    config_free(c);
+    snprintf(many + n, cap - n, "[access /one-more/]\n");
+    assert_null(load_r(many));
+    snprintf(want, sizeof(want), "%s:%d: more than %d [access /prefix/] sections", conf,
+             MH_ACCESS_RULES_MAX + 2, MH_ACCESS_RULES_MAX);
+    assert_string_equal(err.msg, want);
+    free(many);
+}
+
 static void test_restart_keys(void **state)
 {
     (void)state;
@@ -1137,6 +1289,8 @@ int main(void)
         cmocka_unit_test(test_messages_escaped),
         cmocka_unit_test(test_message_cut_keeps_utf8),
         cmocka_unit_test(test_server_set_headers_refused),
+        cmocka_unit_test(test_access_sections),
+        cmocka_unit_test(test_access_errors),
         cmocka_unit_test(test_restart_keys),
         cmocka_unit_test(test_keys_documented),
     };

@@ -22,12 +22,12 @@
  * (key and value NULL) apart. */
 struct seen {
     unsigned n; /* key = value calls */
-    char section[MAX_SEEN][MH_CONFIG_NAME_MAX];
+    char section[MAX_SEEN][MH_CONFIG_SECTION_MAX];
     char key[MAX_SEEN][MH_CONFIG_NAME_MAX];
     char value[MAX_SEEN][MH_CONFIG_LINE_MAX + 1];
     unsigned line[MAX_SEEN];
     unsigned n_sec; /* section header calls */
-    char sec[MAX_SEEN][MH_CONFIG_NAME_MAX];
+    char sec[MAX_SEEN][MH_CONFIG_SECTION_MAX];
     unsigned sec_line[MAX_SEEN];
     unsigned calls;   /* all calls */
     unsigned stop_at; /* return non-zero on this call (1-based), 0: never */
@@ -117,6 +117,32 @@ static void test_sections_keys_values(void **state)
     expect_section(s, 1, "log", 5);
     expect_section(s, 2, "mime", 7);
     assert_int_equal(s->calls, 9);
+}
+
+/* "[name argument]": the section is "name argument", the argument trimmed
+ * and joined by one space; up to MH_CONFIG_SECTION_MAX - 1 bytes. */
+static void test_section_argument(void **state)
+{
+    (void)state;
+    const char *t = "[access /team-a/]\n"
+                    "allow = ::1\n"
+                    "[ access \t /a b/  ]  ; comment\n"
+                    "realm = x\n";
+    struct seen *s = parse(t, strlen(t), INI_OK, 0);
+    assert_int_equal(s->n_sec, 2);
+    expect_section(s, 0, "access /team-a/", 1);
+    expect_section(s, 1, "access /a b/", 3);
+    expect(s, 0, "access /team-a/", "allow", "::1", 2);
+    expect(s, 1, "access /a b/", "realm", "x", 4);
+    char text[MH_CONFIG_SECTION_MAX + 16];
+    size_t arg = MH_CONFIG_SECTION_MAX - 1 - strlen("access ");
+    memcpy(text, "[access ", 8);
+    memset(text + 8, 'a', arg);
+    memcpy(text + 8 + arg, "]\n", 3);
+    parse(text, 8 + arg + 2, INI_OK, 0); /* N - 1 bytes and the NUL: fits */
+    memset(text + 8, 'a', arg + 1);
+    memcpy(text + 8 + arg + 1, "]\n", 3);
+    parse(text, 8 + arg + 3, INI_BAD_SECTION, 1);
 }
 
 static void test_whitespace_trimmed(void **state)
@@ -240,7 +266,8 @@ static void test_errors(void **state)
         {"[s]\n[server\n", 0, INI_BAD_SECTION, 2},
         {"[s]\n\n[]\n", 0, INI_BAD_SECTION, 3},
         {"[  ]\n", 0, INI_BAD_SECTION, 1},
-        {"[a b]\n", 0, INI_BAD_SECTION, 1},
+        {"[a\tb\x01]\n", 0, INI_BAD_SECTION, 1},
+        {"[a/b c]\n", 0, INI_BAD_SECTION, 1},
         {"[s] junk\n", 0, INI_BAD_SECTION, 1},
         {"[s]x\n", 0, INI_BAD_SECTION, 1},
         {"[s/t]\n", 0, INI_BAD_SECTION, 1},
@@ -371,6 +398,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sections_keys_values),
+        cmocka_unit_test(test_section_argument),
         cmocka_unit_test(test_whitespace_trimmed),
         cmocka_unit_test(test_comments),
         cmocka_unit_test(test_quoted_values),
