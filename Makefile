@@ -121,6 +121,7 @@ package: pkg-deps
 bench: build
 	python3 bench/run
 	python3 bench/docsite
+	python3 bench/access
 	python3 bench/tls
 
 # One million mixed requests against build/release; RSS and fds must stay flat.

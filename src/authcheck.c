@@ -373,18 +373,27 @@ static const struct cached *cache_find(struct auth_worker *w,
     return NULL;
 }
 
+/* Remember key's verdict.  A wrong one never pushes out a good one (a storm
+ * of guesses must not make the users' passwords be hashed again): it takes
+ * an empty, expired or wrong slot, or is not kept. */
 static void cache_put(struct auth_worker *w, const uint8_t key[KEY_LEN], bool ok,
                       time_t now)
 {
-    struct cached *set = cache_set(w, key), *victim = &set[0];
+    struct cached *set = cache_set(w, key), *victim = NULL;
     for (int i = 0; i < WAYS; i++) {
-        if (set[i].until <= now || CRYPTO_memcmp(set[i].key, key, KEY_LEN) == 0) {
-            victim = &set[i];
+        struct cached *e = &set[i];
+        if (e->until <= now || CRYPTO_memcmp(e->key, key, KEY_LEN) == 0) {
+            victim = e;
             break;
         }
-        if (set[i].at < victim->at)
-            victim = &set[i];
+        if (!ok && e->ok)
+            continue;
+        if (!victim || (victim->ok && !e->ok) ||
+            (victim->ok == e->ok && e->at < victim->at))
+            victim = e; /* a wrong one first, then the oldest */
     }
+    if (!victim)
+        return;
     memcpy(victim->key, key, KEY_LEN);
     victim->ok = ok;
     victim->at = now;

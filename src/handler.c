@@ -284,16 +284,26 @@ static enum gate gate(struct handler_ctx *h, const char *path, size_t len,
     return GATE_SHUT;
 }
 
-/* gate() for the directory p names, with its '/'. */
-static enum gate gate_dir(struct handler_ctx *h, const struct path_out *p,
-                          struct reply *rp)
+/* gate() for the path p, with the '/' of a directory it names (a
+ * normalised path has none: "/team-a/" is "/team-a" with trailing_slash;
+ * dir: p names a directory that a slash redirect adds it to). */
+static enum gate gate_path(struct handler_ctx *h, const struct path_out *p, bool dir,
+                           struct reply *rp)
 {
-    char dir[MH_URL_PATH_MAX + 1];
-    if (!h->cfg->access.on || p->len + 1 > sizeof(dir))
+    char path[MH_URL_PATH_MAX + 1];
+    if (!h->cfg->access.on)
         return GATE_OPEN;
-    memcpy(dir, p->buf, p->len);
-    dir[p->len] = '/';
-    return gate(h, dir, p->len + 1, rp);
+    bool slash =
+        (dir || p->trailing_slash) && (p->len == 0 || p->buf[p->len - 1] != '/');
+    if (p->len + slash > sizeof(path)) { /* a path never is: a bug */
+        if (rp)
+            reply_status(rp, HTTP_STATUS_URI_TOO_LONG);
+        return GATE_SHUT;
+    }
+    memcpy(path, p->buf, p->len);
+    if (slash)
+        path[p->len] = '/';
+    return gate(h, path, p->len + slash, rp);
 }
 
 /* --- the steps: each fills the reply and returns --- */
@@ -655,7 +665,7 @@ static void serve_path(struct handler_ctx *h, const struct request *rq,
         reply_status(rp, status);
         break;
     case ROUTE_SLASH:
-        if (gate_dir(h, slash_to, rp) == GATE_OPEN)
+        if (gate_path(h, slash_to, true, rp) == GATE_OPEN)
             redirect_slash(rp, slash_to, query);
         break;
     case ROUTE_DIRECTORY:
@@ -684,7 +694,7 @@ static void rewrite(struct handler_ctx *h, const struct request *rq,
         return;
     }
     t.trailing_slash = t.trailing_slash || p->trailing_slash;
-    if (gate(h, t.buf, t.len, rp) != GATE_OPEN)
+    if (gate_path(h, &t, false, rp) != GATE_OPEN)
         return;
     struct fcache_file *f = lookup(h, &t, name, sizeof(name), &name_len);
     if (f->status == HTTP_STATUS_NOT_FOUND) {
@@ -804,7 +814,7 @@ static void decide(struct handler_ctx *h, const struct request *rq, struct path_
     if (h->cfg->tls && h->cfg->tls_redirect_http && !conn_is_tls(h->conn) &&
         redirect_https(h, rq, p, query, rp))
         return;
-    if (gate(h, p->buf, p->len, rp) != GATE_OPEN)
+    if (gate_path(h, p, false, rp) != GATE_OPEN)
         return;
     if ((h->cfg->hide_dotfiles && path_is_hidden(p->buf, p->len)) || /* .git, .env */
         is_rules_file(p->buf, p->len)) {

@@ -524,9 +524,10 @@ static void worker_free(struct worker *w)
         event_free(w->tick);
     if (w->drain)
         event_free(w->drain);
+    handler_free(w->h); /* after evhttp_free: no response uses its files now;
+                           before the base: its events are on it */
     if (w->base)
         event_base_free(w->base);
-    handler_free(w->h); /* after evhttp_free: no response uses its files now */
     tls_ctx_free(w->tls);
     handover_free(atomic_exchange(&w->next, NULL));
     cfg_release(w->cfg);
