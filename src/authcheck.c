@@ -26,9 +26,9 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "htpasswd.h"
@@ -73,6 +73,8 @@ struct auth_worker {
     const struct mh_config *cfg;
     struct file_view files[MH_AUTH_FILES_MAX];
     struct cached cache[MH_AUTH_CACHE_MAX];
+    EVP_MAC_CTX *mac; /* HMAC-SHA-256 under pool.secret, made once: a fetch
+                         per key would cost four times the hashing */
     auth_resume_fn resume;
     void *arg;
     int efd;            /* eventfd: a result is in the inbox */
@@ -195,6 +197,22 @@ static void pool_release(void)
 
 static void on_wake(evutil_socket_t fd, short what, void *arg);
 
+/* An HMAC-SHA-256 context keyed with pool.secret, or NULL. */
+static EVP_MAC_CTX *new_mac(void)
+{
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    EVP_MAC_free(mac); /* the context holds its own reference */
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+        OSSL_PARAM_construct_end()};
+    if (ctx && !EVP_MAC_init(ctx, pool.secret, sizeof(pool.secret), params)) {
+        EVP_MAC_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
+}
+
 struct auth_worker *auth_worker_new(struct event_base *base,
                                     const struct mh_config *cfg, auth_resume_fn resume,
                                     void *arg)
@@ -222,7 +240,15 @@ struct auth_worker *auth_worker_new(struct event_base *base,
     pthread_mutex_lock(&pool.lock);
     bool ok = pool_start();
     pthread_mutex_unlock(&pool.lock);
-    if (!ok) {
+    if (ok)
+        w->mac = new_mac();
+    if (!ok || !w->mac) {
+        if (ok) {
+            log_msg(MH_LOG_ERROR, "authentication: cannot set up HMAC-SHA-256");
+            pthread_mutex_lock(&pool.lock);
+            pool_release();
+            pthread_mutex_unlock(&pool.lock);
+        }
         event_free(w->wake);
         close(w->efd);
         free(w);
@@ -270,6 +296,7 @@ void auth_worker_free(struct auth_worker *w)
     free_jobs(mine);
     event_free(w->wake);
     close(w->efd);
+    EVP_MAC_CTX_free(w->mac);
     for (unsigned i = 0; i < MH_AUTH_FILES_MAX; i++)
         htpasswd_free(w->files[i].own);
     explicit_bzero(w->cache, sizeof(w->cache));
@@ -338,7 +365,9 @@ static const struct htpasswd *file_set(const struct auth_worker *w, unsigned fil
     return w->files[file].own ? w->files[file].own : w->cfg->auth_sets[file];
 }
 
-static void make_key(const struct auth_worker *w, unsigned file,
+/* The cache key of c for file: false when the MAC fails (then nothing is
+ * remembered or looked up). */
+static bool make_key(const struct auth_worker *w, unsigned file,
                      const struct basic_cred *c, uint8_t key[KEY_LEN])
 {
     uint8_t msg[8 + MH_AUTH_USER_MAX + 1 + MH_AUTH_PASSWORD_MAX];
@@ -350,10 +379,11 @@ static void make_key(const struct auth_worker *w, unsigned file,
     n += c->user_len + 1;
     memcpy(msg + n, c->pass, c->pass_len);
     n += c->pass_len;
-    unsigned len = KEY_LEN;
-    if (!HMAC(EVP_sha256(), pool.secret, sizeof(pool.secret), msg, n, key, &len))
-        memset(key, 0, KEY_LEN); /* matches nothing cached: verified anew */
+    size_t len = 0;
+    bool ok = EVP_MAC_init(w->mac, NULL, 0, NULL) && EVP_MAC_update(w->mac, msg, n) &&
+              EVP_MAC_final(w->mac, key, &len, KEY_LEN) && len == KEY_LEN;
     explicit_bzero(msg, sizeof(msg));
+    return ok;
 }
 
 static struct cached *cache_set(struct auth_worker *w, const uint8_t key[KEY_LEN])
@@ -404,8 +434,7 @@ bool auth_known_good(struct auth_worker *w, unsigned file, const struct basic_cr
                      time_t now)
 {
     uint8_t key[KEY_LEN];
-    make_key(w, file, c, key);
-    const struct cached *e = cache_find(w, key, now);
+    const struct cached *e = make_key(w, file, c, key) ? cache_find(w, key, now) : NULL;
     return e && e->ok;
 }
 
@@ -413,7 +442,10 @@ enum auth_verdict auth_check(struct auth_worker *w, unsigned file,
                              const struct basic_cred *c, time_t now, void *req)
 {
     uint8_t key[KEY_LEN];
-    make_key(w, file, c, key);
+    if (!make_key(w, file, c, key)) {
+        log_msg(MH_LOG_ERROR, "authentication: HMAC-SHA-256 failed");
+        return AUTH_BUSY;
+    }
     const struct cached *e = cache_find(w, key, now);
     if (e)
         return e->ok ? AUTH_YES : AUTH_NO;
