@@ -219,6 +219,29 @@ def test_off_loop_and_remembered():
         assert r.status == 200 and again < done["auth"][2], (again, done)
 
 
+def test_unknown_user_costs_a_hash():
+    """An unknown user is hashed like a wrong password (against another
+    user's hash), so the answer's time does not tell which users exist:
+    medians of 5 each printed; the bound only checks that both wait for a
+    hash (bcrypt cost 12), not their ratio."""
+    pw = "alice:%s\n" % bcrypt("wonderland", cost=12)
+    with server(TEAM_A, pw) as s:
+        times = {"wrong": [], "unknown": []}
+        for i in range(5):
+            for kind, user in (("wrong", "alice"), ("unknown", "mallory")):
+                t = time.monotonic()
+                r = get(s.port, "/team-a/", [basic(user, "guess-%d" % i)])
+                times[kind].append(time.monotonic() - t)
+                assert r.status == 401, r
+        t = time.monotonic()
+        get(s.port, "/index.html")
+        open_t = time.monotonic() - t
+        med = {k: sorted(v)[2] for k, v in times.items()}
+        print("medians: wrong password %.0f ms, unknown user %.0f ms; an open page %.1f ms"
+              % (med["wrong"] * 1000, med["unknown"] * 1000, open_t * 1000))
+        assert med["unknown"] > 5 * open_t and med["wrong"] > 5 * open_t, (med, open_t)
+
+
 def test_storm_of_wrong_passwords():
     """20 threads sending wrong passwords (bcrypt cost 10) for 3 s: a
     client with a remembered credential keeps getting fast answers (p95

@@ -53,6 +53,31 @@ static void test_fixed_record(void **state)
                 "\"GET /docs/index.html HTTP/1.1\" 200 5120 \"-\" \"curl/7.88.1\"\n");
 }
 
+/* The user field: the authenticated user, escaped like the others and a
+ * space too (the field stays one word), cut at MH_LOG_SHORT_FIELD_MAX. */
+static void test_user_field(void **state)
+{
+    (void)state;
+    struct access_record r = base();
+    r.user = "alice";
+    expect_line(&r, "127.0.0.1 - alice [27/Nov/2026:22:47:06 +0000] "
+                    "\"GET /docs/index.html HTTP/1.1\" 200 5120 \"-\" \"curl/7.88.1\"\n");
+    r.user = "a b\"c\x01";
+    expect_line(&r, "127.0.0.1 - a\\x20b\\x22c\\x01 [27/Nov/2026:22:47:06 +0000] "
+                    "\"GET /docs/index.html HTTP/1.1\" 200 5120 \"-\" \"curl/7.88.1\"\n");
+    r.user = "";
+    expect_line(&r, "127.0.0.1 - - [27/Nov/2026:22:47:06 +0000] "
+                    "\"GET /docs/index.html HTTP/1.1\" 200 5120 \"-\" \"curl/7.88.1\"\n");
+    char u[MH_LOG_SHORT_FIELD_MAX + 2];
+    memset(u, 'u', sizeof(u) - 1);
+    u[sizeof(u) - 1] = '\0';
+    r.user = u;
+    memset(out, 'Z', sizeof(out));
+    size_t n = clf_format(&r, out, MH_LOG_LINE_MAX);
+    assert_true(n > 0);
+    assert_memory_equal(out + 12 + MH_LOG_SHORT_FIELD_MAX - 3, "... [", 5);
+}
+
 /* A request that was never parsed (timed out, refused by the HTTP library)
  * is logged with "-" as its request, as nginx does. */
 static void test_unparsed_request(void **state)
@@ -227,6 +252,7 @@ static void test_line_bound_all_fields_huge(void **state)
         .bytes = INT64_MAX,
         .referer = s,
         .user_agent = s,
+        .user = s,
         .when = WHEN,
     };
     static const size_t caps[] = {MH_LOG_LINE_MAX, MH_LOG_LINE_MAX + 1,
@@ -363,6 +389,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixed_record),
+        cmocka_unit_test(test_user_field),
         cmocka_unit_test(test_dash_fields),
         cmocka_unit_test(test_unparsed_request),
         cmocka_unit_test(test_escaping),
