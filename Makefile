@@ -21,7 +21,8 @@
 #   make test-storm      reloads, log rotations, release switches and file
 #                        replacements under load, release and TSan builds
 #   make bench    CPU per request, memory per connection and latency against
-#                 nginx, lighttpd and h2o (as root: installs wrk and them);
+#                 nginx, lighttpd and h2o (as root: installs wrk and them),
+#                 HTTPS (bench/tls) and compression (bench/compress);
 #                 see docs/performance.md
 #   make clean    remove build/
 
@@ -29,12 +30,12 @@ BUILD := build/release
 ASAN  := build/asan
 JOBS  ?= 2
 DEPS  := gcc make cmake pkg-config libevent-dev libmagic-dev libssl-dev libcmocka-dev libcrypt-dev \
-         media-types curl python3
+         zlib1g-dev libbrotli-dev libzstd-dev media-types curl python3
 # What building and testing the Debian package needs on top of DEPS.
 PKG_DEPS := debhelper dpkg-dev fakeroot lintian logrotate blhc ssl-cert
 # What the browser test, build_clang and the generated-site test of
 # test_docsite need (they skip, saying so, without).
-TEST_DEPS := chromium clang-14 mkdocs-doc sslscan
+TEST_DEPS := chromium clang-14 mkdocs-doc sslscan brotli zstd
 VERSION  := $(shell grep -o -m1 'minihttpd VERSION [0-9.]*' CMakeLists.txt | cut -d' ' -f3)
 PKG      := build/pkg
 
@@ -123,6 +124,7 @@ bench: build
 	python3 bench/docsite
 	python3 bench/access
 	python3 bench/tls
+	python3 bench/compress
 
 # One million mixed requests against build/release; RSS and fds must stay flat.
 soak: build

@@ -311,6 +311,62 @@
  * trusted proxies longer than this ends the walk at the last one seen. */
 #define MH_XFF_HOPS_MAX 16
 
+/* --- compression ([compress], compress.c, zcache.c) --- */
+
+/* fds: what one slot of the open-file cache may hold: the file, and per
+ * coding (gzip, br, zstd) either its sidecar or the server's copy. */
+#define MH_FCACHE_FDS_PER_SLOT 4
+/* count: media types in [compress] types; the default lists 9. */
+#define MH_COMPRESS_TYPES_MAX 32
+/* bytes: files larger than this are sent as they are: a copy of a file
+ * this size takes about 10 s to make at the default levels, and the cache
+ * should hold many copies, not a few huge ones. */
+#define MH_COMPRESS_FILE_MAX (64 * 1024 * 1024)
+/* bytes: the largest cache_size (1 TiB), and the smallest (64 KiB): below
+ * it hardly a copy fits. */
+#define MH_ZCACHE_SIZE_MAX (1024ULL * 1024 * 1024 * 1024)
+#define MH_ZCACHE_SIZE_MIN (64 * 1024)
+/* threads: the compression pool.  Two keep one big file from holding up
+ * every other, and leave the event loops most of a small machine's cores. */
+#define MH_ZCACHE_THREADS 2
+/* count: files waiting for a compression thread.  A request that finds it
+ * full is sent as it is and asks again next time; each waiting job holds
+ * one fd (a dup of the file's), so this also bounds those fds.  A browser
+ * on a Sphinx search page asks for a hundred pages at once. */
+#define MH_ZCACHE_QUEUE_MAX 256
+/* fds: what the compression pool holds at most: the queue's, and per
+ * thread the file, the copy being written and a copy being checked; plus
+ * the cache directory. */
+#define MH_ZCACHE_FDS (MH_ZCACHE_QUEUE_MAX + 3 * MH_ZCACHE_THREADS + 1)
+/* seconds: a temporary file in cache_dir untouched this long is left from
+ * a crash and removed at start; a younger one may be another minihttpd's
+ * (an old one handing over its sockets) copy being written. */
+#define MH_ZCACHE_TEMP_STALE_SEC 3600
+/* count: copies (and versions found not worth compressing) the cache
+ * tracks; past it, new versions are sent as they are until copies are
+ * evicted.  About 100 bytes of memory each. */
+#define MH_ZCACHE_ENTRIES_MAX 65536
+/* bytes: what an encoder reads from the file and writes to the copy at a
+ * time (twice this in buffers per thread, plus the encoder's state). */
+#define MH_COMPRESS_CHUNK (64 * 1024)
+/* Levels, chosen by measuring Python's 3.5 MiB searchindex.js on one core
+ * (docs/performance.md): gzip -9 (zlib; zopfli would be smaller but far
+ * slower); brotli 11 with a 4 MiB window up to MH_COMPRESS_SMALL bytes
+ * (about 0.7 s a MiB), 10 with a 128 KiB window up to MH_COMPRESS_MEDIUM
+ * (a 4 MiB file in about 1.6 s, within 8 % of brotli -q 11), and 9 above;
+ * zstd 19 up to MH_COMPRESS_MEDIUM, 12 above. */
+#define MH_COMPRESS_GZIP_LEVEL        9
+#define MH_COMPRESS_SMALL             (1024 * 1024)
+#define MH_COMPRESS_MEDIUM            (8 * 1024 * 1024)
+#define MH_COMPRESS_BR_SMALL_QUALITY  11
+#define MH_COMPRESS_BR_SMALL_WINDOW   22
+#define MH_COMPRESS_BR_MEDIUM_QUALITY 10
+#define MH_COMPRESS_BR_MEDIUM_WINDOW  17
+#define MH_COMPRESS_BR_LARGE_QUALITY  9
+#define MH_COMPRESS_BR_LARGE_WINDOW   22
+#define MH_COMPRESS_ZSTD_LEVEL        19
+#define MH_COMPRESS_ZSTD_LARGE_LEVEL  12
+
 /* --- errors --- */
 
 /* bytes: one error message carried to the user (FILE:LINE: text). */

@@ -48,6 +48,10 @@ enum key_type {
     K_USER,    /* user name */
     K_TYPE,    /* a media type */
     K_TEXT,    /* a header value; may be empty */
+    K_CODINGS, /* "off", or space-separated br gzip zstd, each once */
+    K_TYPES,   /* space-separated media types */
+    K_SIZE,    /* bytes in [MH_ZCACHE_SIZE_MIN, MH_ZCACHE_SIZE_MAX], with an
+                  optional K, M or G (powers of 1024) */
 };
 
 /* What a reload (SIGHUP) does with a changed value. */
@@ -110,6 +114,18 @@ static const struct key_def keys[] = {
     {"tls", "port", K_PORT, 1, 65535, "8443", RESTART, F(tls_port)},
     {"tls", "redirect_http", K_BOOL, 0, 0, "off", RELOAD, F(tls_redirect_http)},
     {"tls", "hsts", K_TEXT, 0, 0, "off", RELOAD, F(tls_hsts)},
+    {"compress", "encodings", K_CODINGS, 0, 0, "br gzip", RELOAD,
+     F(compress_encodings)},
+    {"compress", "types", K_TYPES, 0, 0,
+     "text/html text/css text/plain text/javascript application/javascript "
+     "application/json application/xml image/svg+xml application/wasm",
+     RELOAD, F(compress_types)},
+    {"compress", "min_size", K_UINT, 0, MH_COMPRESS_FILE_MAX, "1024", RELOAD,
+     F(compress_min_size)},
+    /* "": a private directory made at start (cache_dir_problem()) */
+    {"compress", "cache_dir", K_PATH, 0, 0, "", RESTART, F(cache_dir)},
+    /* the compression threads and their index are made at start */
+    {"compress", "cache_size", K_SIZE, 0, 0, "256M", RESTART, F(cache_size)},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -117,8 +133,8 @@ static const struct key_def keys[] = {
 /* The sections: [server], [log], [mime] and [tls] hold table keys (and
  * [mime] extension overrides), [errors] statuses, [headers] header names,
  * [access] and [access /prefix/] the keys of access_keys[]. */
-static const char *const sections[] = {"server",  "log", "mime",  "errors",
-                                       "headers", "tls", "access"};
+static const char *const sections[] = {"server",  "log", "mime",     "errors",
+                                       "headers", "tls", "compress", "access"};
 
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -262,6 +278,98 @@ static bool parse_index(struct mh_config *cfg, const char *v, char *why)
     return true;
 }
 
+/* The next space-separated word of *p: its start, its length in *len
+ * (0 at the end). */
+static const char *next_word(const char **p, size_t *len)
+{
+    const char *s = *p;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    const char *b = s;
+    while (*s && *s != ' ' && *s != '\t')
+        s++;
+    *len = (size_t)(s - b);
+    *p = s;
+    return b;
+}
+
+/* [compress] encodings = br gzip zstd (any order, each once) | off */
+static bool parse_codings(struct mh_encodings *e, const char *v, char *why)
+{
+    size_t len;
+    const char *p = v;
+    e->n = 0;
+    if (!strcmp(v, "off"))
+        return true;
+    for (const char *w = next_word(&p, &len); len; w = next_word(&p, &len)) {
+        int c = encoding_by_name(w, len);
+        if (c < 0)
+            return refuse(why, "must be off, or some of br, gzip and zstd in order "
+                               "of preference");
+        for (unsigned i = 0; i < e->n; i++)
+            if (e->order[i] == c)
+                return refuse(why, "names a coding twice");
+        e->order[e->n++] = (unsigned char)c;
+    }
+    if (e->n == 0)
+        return refuse(why, "must be off, or some of br, gzip and zstd");
+    return true;
+}
+
+/* [compress] types = text/html text/css ... (lower-cased) */
+static bool parse_types(struct mh_types *t, const char *v, char *why)
+{
+    size_t len;
+    const char *p = v;
+    t->n = 0;
+    for (const char *w = next_word(&p, &len); len; w = next_word(&p, &len)) {
+        const char *slash = memchr(w, '/', len);
+        if (!slash || slash == w || slash == w + len - 1 || memchr(w, ';', len) ||
+            memchr(slash + 1, '/', (size_t)(w + len - slash - 1)))
+            return refuse(why, "must be media types like text/html, separated by "
+                               "spaces, without parameters");
+        if (len >= MH_MIME_TYPE_MAX)
+            return refuse(why, "a media type is longer than %d bytes",
+                          MH_MIME_TYPE_MAX - 1);
+        if (t->n == MH_COMPRESS_TYPES_MAX)
+            return refuse(why, "at most %d media types", MH_COMPRESS_TYPES_MAX);
+        for (size_t i = 0; i < len; i++) {
+            char c = w[i];
+            t->type[t->n][i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+        }
+        t->type[t->n][len] = '\0';
+        t->n++;
+    }
+    return true;
+}
+
+/* [compress] cache_size = 256M: bytes, or K, M, G (powers of 1024) */
+static bool parse_size(const char *v, unsigned long long *out, char *why)
+{
+    unsigned long long n = 0, unit = 1;
+    const char *p = v;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        n = n * 10 + (unsigned)(*p - '0');
+        if (n > MH_ZCACHE_SIZE_MAX)
+            break;
+    }
+    if (*p == 'K' || *p == 'k')
+        unit = 1024;
+    else if (*p == 'M' || *p == 'm')
+        unit = 1024 * 1024;
+    else if (*p == 'G' || *p == 'g')
+        unit = 1024 * 1024 * 1024;
+    if (unit > 1)
+        p++;
+    if (p == v || (unit > 1 && p == v + 1) || *p || n > MH_ZCACHE_SIZE_MAX / unit ||
+        n * unit < MH_ZCACHE_SIZE_MIN)
+        return refuse(why,
+                      "must be a size from 64K to 1024G: bytes, or a number with K, M "
+                      "or G");
+    *out = n * unit;
+    return true;
+}
+
 /* Store value v for key k.  Returns false with why (WHY_MAX bytes) saying
  * what is wrong with a bad value; the bounds it names come from the table. */
 static bool set_value(struct mh_config *cfg, const struct key_def *k, const char *v,
@@ -332,6 +440,12 @@ static bool set_value(struct mh_config *cfg, const struct key_def *k, const char
         if (!strchr(v, '/') || !copy_str(field, k->size, v))
             return refuse(why, "must be a media type like application/octet-stream");
         return true;
+    case K_CODINGS:
+        return parse_codings((struct mh_encodings *)(void *)field, v, why);
+    case K_TYPES:
+        return parse_types((struct mh_types *)(void *)field, v, why);
+    case K_SIZE:
+        return parse_size(v, (unsigned long long *)(void *)field, why);
     }
     return refuse(why, "unknown key type");
 }
@@ -845,7 +959,9 @@ static void apply_defaults(struct mh_config *cfg)
 {
     char why[WHY_MAX];
     for (size_t i = 0; i < NKEYS; i++)
-        if (!set_value(cfg, &keys[i], keys[i].def, why))
+        if (keys[i].type == K_PATH && !keys[i].def[0])
+            continue; /* cache_dir: none set, the field stays "" */
+        else if (!set_value(cfg, &keys[i], keys[i].def, why))
             abort(); /* the built-in table itself is wrong: a bug, caught by tests */
 }
 
@@ -1138,6 +1254,79 @@ static bool check_tls(struct loader *ld)
     return true;
 }
 
+const char *config_cache_dir_problem(const char *path, char *why, size_t cap)
+{
+    char p[ESC_MAX], parent[MH_FS_PATH_MAX];
+    struct stat st;
+    buf_escape_str(p, sizeof(p), path);
+    if (stat(path, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(why, cap, "%s: not a directory", p);
+            return why;
+        }
+        if (access(path, W_OK | X_OK | R_OK) != 0) {
+            snprintf(why, cap, "%s: %s", p, strerror(errno));
+            return why;
+        }
+        return NULL;
+    }
+    if (errno != ENOENT) {
+        snprintf(why, cap, "%s: %s", p, strerror(errno));
+        return why;
+    }
+    copy_str(parent, sizeof(parent), path);
+    char *slash = strrchr(parent, '/');
+    *(slash == parent ? slash + 1 : slash) = '\0';
+    if (access(parent, W_OK | X_OK) != 0) {
+        snprintf(why, cap, "%s: cannot be created: %s", p, strerror(errno));
+        return why;
+    }
+    return NULL;
+}
+
+/* [compress] cache_dir: absolute, and usable (config_cache_dir_problem());
+ * the private default is made at start. */
+static bool check_cache_dir(struct loader *ld)
+{
+    struct mh_config *cfg = ld->cfg;
+    char w[WHERE_MAX], p[ESC_MAX], why[MH_ERROR_MAX / 2];
+    if (!cfg->cache_dir[0])
+        return true;
+    where(ld, "cache_dir", w, sizeof(w));
+    if (!absolutize(ld, cfg->cache_dir, sizeof(cfg->cache_dir))) {
+        mh_error_set(ld->err, "%s: %s: path too long", w,
+                     buf_escape_str(p, sizeof(p), cfg->cache_dir));
+        return false;
+    }
+    if (!config_cache_dir_problem(cfg->cache_dir, why, sizeof(why)))
+        return true;
+    mh_error_set(ld->err, "%s = %s", w, why);
+    return false;
+}
+
+void config_cache_dir_where(const struct mh_config *cfg, char *out, size_t cap)
+{
+    char f[ESC_MAX];
+    buf_escape_str(f, sizeof(f), config_name(cfg));
+    if (cfg->cache_dir_line)
+        snprintf(out, cap, "%s:%u: cache_dir", f, cfg->cache_dir_line);
+    else
+        snprintf(out, cap, "%s: cache_dir (built-in default)", f);
+}
+
+bool config_compress_type(const struct mh_config *cfg, const char *type)
+{
+    size_t n = strcspn(type, ";");
+    while (n > 0 && (type[n - 1] == ' ' || type[n - 1] == '\t'))
+        n--;
+    for (unsigned i = 0; i < cfg->compress_types.n; i++) {
+        const char *t = cfg->compress_types.type[i];
+        if (strlen(t) == n && !strncasecmp(t, type, n))
+            return true;
+    }
+    return false;
+}
+
 struct mh_config *config_load(const char *path, const struct mh_overrides *ov,
                               struct mh_error *err)
 {
@@ -1163,12 +1352,14 @@ struct mh_config *config_load(const char *path, const struct mh_overrides *ov,
               check_log(&ld, "error_log", cfg->error_log, sizeof(cfg->error_log)) &&
               absolutize(&ld, cfg->pid_file, sizeof(cfg->pid_file)) &&
               absolutize(&ld, cfg->types_file, sizeof(cfg->types_file)) &&
-              check_tls(&ld) && load_types(&ld) && check_access(&ld);
+              check_tls(&ld) && check_cache_dir(&ld) && load_types(&ld) &&
+              check_access(&ld);
     if (!ok) {
         config_free(cfg);
         return NULL;
     }
     cfg->user_line = ld.line[key_index("user")];
+    cfg->cache_dir_line = ld.line[key_index("cache_dir")];
     cfg->max_connections_set = ld.line[key_index("max_connections")] != 0;
     cfg->access_log_off = !strcmp(cfg->access_log, "off");
     return cfg;
@@ -1247,6 +1438,12 @@ static bool same_value(const struct key_def *k, const struct mh_config *a,
     case K_TYPE:
     case K_TEXT:
         return strncmp(x, y, k->size) == 0;
+    case K_SIZE:
+        return *(const unsigned long long *)(const void *)x ==
+               *(const unsigned long long *)(const void *)y;
+    case K_CODINGS:
+    case K_TYPES:
+        return memcmp(x, y, k->size) == 0;
     }
     return false;
 }

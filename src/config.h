@@ -12,6 +12,7 @@
 
 #include "access.h"
 #include "bounds.h"
+#include "encoding.h"
 #include "headers.h"
 #include "htpasswd.h"
 #include "mimetab.h"
@@ -41,6 +42,18 @@ struct mh_error_page {
     char path[MH_ERROR_PAGE_PATH_MAX]; /* normalised, "/404.html" */
     bool nearest; /* written without a leading '/': path is looked for in
                      the request's directory, then each parent */
+};
+
+/* [compress] encodings: ENC_I_* codings, preferred first; n 0 for "off". */
+struct mh_encodings {
+    unsigned char order[ENC_CODINGS];
+    unsigned n;
+};
+
+/* [compress] types: media types without parameters, lower case. */
+struct mh_types {
+    char type[MH_COMPRESS_TYPES_MAX][MH_MIME_TYPE_MAX];
+    unsigned n;
 };
 
 struct mh_config {
@@ -84,8 +97,14 @@ struct mh_config {
     struct access_rules access;         /* [access] sections */
     struct htpasswd *auth_sets[MH_AUTH_FILES_MAX]; /* access.auth_files, as read */
     struct stat auth_sig[MH_AUTH_FILES_MAX];       /* which versions of them */
-    struct mimetab types;                          /* from types_file */
-    struct mimetab overrides;                      /* from [mime] extension keys */
+    struct mh_encodings compress_encodings;        /* [compress]: on-the-fly codings */
+    struct mh_types compress_types;                /* media types compressed */
+    unsigned compress_min_size;     /* bytes; smaller files go as they are */
+    char cache_dir[MH_FS_PATH_MAX]; /* absolute; "": a private one in $TMPDIR */
+    unsigned long long cache_size;  /* bytes, bound on cache_dir's copies */
+    unsigned cache_dir_line;        /* where cache_dir was set (0: default) */
+    struct mimetab types;           /* from types_file */
+    struct mimetab overrides;       /* from [mime] extension keys */
 };
 
 /* Load `path` (NULL: MH_DEFAULT_CONFIG, and built-in defaults when it does
@@ -120,6 +139,20 @@ const char *config_name(const struct mh_config *cfg);
 const char *config_mime_lookup(const struct mh_config *cfg, const char *ext,
                                size_t len);
 
+/* Whether files of Content-Type type (parameters ignored, any case) are
+ * compressed on the fly: [compress] types lists it. */
+bool config_compress_type(const struct mh_config *cfg, const char *type);
+
+/* Whether path can be the cache directory: an existing directory this
+ * process may write and search, or a missing one whose parent it may
+ * write (start-up creates it).  NULL when it can; else why not, in why
+ * (cap bytes, the path escaped). */
+const char *config_cache_dir_problem(const char *path, char *why, size_t cap);
+
+/* "FILE:LINE: cache_dir", or "FILE: cache_dir (built-in default)", for
+ * cfg's cache_dir, into out (cap bytes). */
+void config_cache_dir_where(const struct mh_config *cfg, char *out, size_t cap);
+
 /* The [errors] page for a status, or NULL. */
 const struct mh_error_page *config_error_page(const struct mh_config *cfg, int status);
 
@@ -141,7 +174,7 @@ const char *config_restart_key(const struct mh_config *a, const struct mh_config
 /* The key table, for the checks that the documentation and the shipped
  * files name every key (tests/unit/test_config.c). */
 struct mh_key_info {
-    const char *section; /* "server", "log", "mime", "tls" */
+    const char *section; /* "server", "log", "mime", "tls", "compress" */
     const char *key;
     const char *def; /* the built-in default, as a file would write it */
     bool restart;    /* a reload changing it is refused */

@@ -390,8 +390,22 @@ static int check_log_writable(const char *what, const char *path, const char *us
     return -1;
 }
 
-/* As the user we run as: the docroot readable, the log files writable.
- * user is the name as it goes into messages (escaped). */
+/* [compress] cache_dir as the user: config_cache_dir_problem(). */
+static int check_cache_dir(const struct mh_config *cfg, const char *user,
+                           struct mh_error *err)
+{
+    char why[MH_ERROR_MAX / 2], where[MH_ERROR_MAX / 2];
+    if (!cfg->cache_dir[0] ||
+        !config_cache_dir_problem(cfg->cache_dir, why, sizeof(why)))
+        return 0;
+    config_cache_dir_where(cfg, where, sizeof(where));
+    mh_error_set(err, "%s = %s (as user %s)", where, why, user);
+    return -1;
+}
+
+/* As the user we run as: the docroot readable, the log files and the
+ * cache directory writable.  user is the name as it goes into messages
+ * (escaped). */
 static int check_access(const struct mh_config *cfg, const char *user,
                         struct mh_error *err)
 {
@@ -416,7 +430,8 @@ static int check_access(const struct mh_config *cfg, const char *user,
             return -1;
         }
     return check_log_writable("access log", cfg->access_log, user, err) ||
-                   check_log_writable("error log", cfg->error_log, user, err)
+                   check_log_writable("error log", cfg->error_log, user, err) ||
+                   check_cache_dir(cfg, user, err)
                ? -1
                : 0;
 }

@@ -61,8 +61,8 @@ void daemon_files_as_root(void);
 
 /* When root and cfg->user is set: initgroups, setgid, setuid to that user,
  * check root cannot be regained, then check as that user that the docroot
- * is readable and the log files writable.  Not root: a no-op, with a
- * warning in the error log when cfg->user names someone else. */
+ * is readable and the log files and [compress] cache_dir writable.  Not root: a no-op,
+ * with a warning in the error log when cfg->user names someone else. */
 int drop_privileges(const struct mh_config *cfg, struct mh_error *err);
 
 /* For -t as root: in a child that drops to cfg->user, run the same access

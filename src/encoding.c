@@ -1,8 +1,9 @@
 /* encoding.c - parse Accept-Encoding.
  *
- * Owns: how much a client wants gzip and br: their q-values, by name or
- * through "*" (represent.c takes the highest, on a tie the server's order).
- * Pure. */
+ * Owns: how much a client wants gzip, br, zstd and identity: their
+ * q-values, by name or through "*", and the choice between them (the
+ * highest, on a tie the server's order; identity when the client weights
+ * it higher).  Pure. */
 #include "encoding.h"
 
 #include <stdbool.h>
@@ -68,6 +69,10 @@ void accept_encoding_q(const char *s, size_t len, int q[ENC_INDEXES])
             k = ENC_I_GZIP;
         else if (name_len == 2 && !strncasecmp(s + b, "br", 2))
             k = ENC_I_BR;
+        else if (name_len == 4 && !strncasecmp(s + b, "zstd", 4))
+            k = ENC_I_ZSTD;
+        else if (name_len == 8 && !strncasecmp(s + b, "identity", 8))
+            k = ENC_I_IDENTITY;
         else if (name_len == 1 && s[b] == '*')
             star = v > star ? v : star;
         if (k >= 0 && v > named[k]) /* listed twice: the higher weight */
@@ -81,5 +86,44 @@ unsigned accept_encoding_parse(const char *s, size_t len)
 {
     int q[ENC_INDEXES];
     accept_encoding_q(s, len, q);
-    return (q[ENC_I_GZIP] > 0 ? ENC_GZIP : 0u) | (q[ENC_I_BR] > 0 ? ENC_BR : 0u);
+    return (q[ENC_I_GZIP] > 0 ? ENC_GZIP : 0u) | (q[ENC_I_BR] > 0 ? ENC_BR : 0u) |
+           (q[ENC_I_ZSTD] > 0 ? ENC_ZSTD : 0u);
+}
+
+int encoding_choose(const int q[ENC_INDEXES], const unsigned char *order, size_t n)
+{
+    int best = -1, best_q = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (order[i] >= ENC_CODINGS)
+            continue;
+        int v = q[order[i]];
+        if (v > best_q) {
+            best = (int)i;
+            best_q = v;
+        }
+    }
+    if (best >= 0 && q[ENC_I_IDENTITY] > best_q)
+        return -1;
+    return best;
+}
+
+static const char *const names[ENC_CODINGS] = {"gzip", "br", "zstd"};
+static const char *const suffixes[ENC_CODINGS] = {".gz", ".br", ".zst"};
+
+const char *encoding_name(int i)
+{
+    return i >= 0 && i < ENC_CODINGS ? names[i] : NULL;
+}
+
+const char *encoding_suffix(int i)
+{
+    return i >= 0 && i < ENC_CODINGS ? suffixes[i] : NULL;
+}
+
+int encoding_by_name(const char *name, size_t len)
+{
+    for (int i = 0; i < ENC_CODINGS; i++)
+        if (strlen(names[i]) == len && !memcmp(names[i], name, len))
+            return i;
+    return -1;
 }

@@ -23,8 +23,6 @@
 #include "docroot.h"
 #include "filever.h"
 
-static const char *const suffixes[FCACHE_SIDECARS] = {".br", ".gz"};
-
 struct slot {
     char *key; /* rel path; NULL: empty */
     struct fcache_file f;
@@ -67,6 +65,9 @@ static void release(struct fcache *c, struct fcache_file *f)
     for (int i = 0; i < FCACHE_SIDECARS; i++)
         if (f->has_sidecar[i])
             release_rep(c, &f->sidecar[i]);
+    for (int i = 0; i < ENC_CODINGS; i++)
+        if (f->has_copy[i])
+            release_rep(c, &f->copy[i]);
     memset(f, 0, sizeof(*f));
 }
 
@@ -137,7 +138,7 @@ static void probe(int rootfd, const char *rel, struct probe *p)
             continue;
         buf_init(&b, side, sizeof(side));
         buf_puts(&b, rel);
-        buf_puts(&b, suffixes[i]);
+        buf_puts(&b, encoding_suffix(i));
         int fd;
         if (b.overflow || docroot_open(rootfd, side, &fd, &p->side_st[i]) != 200)
             continue;
@@ -195,6 +196,31 @@ static void load(struct fcache *c, struct fcache_file *f, const struct probe *p,
     }
 }
 
+void fcache_set_copy(struct fcache *c, struct fcache_file *f, int enc, int fd,
+                     const struct stat *st, uint64_t len)
+{
+    struct fcache_rep *r = &f->copy[enc];
+    r->fd = fd;
+    r->st = *st;
+    r->snapshot = 1; /* written once, renamed into place, never changed */
+    int ignored;
+    r->body = c->wrap(fd, st, &ignored);
+    /* the file's ETag, "-br" (or -gzip, -zstd) before its closing quote */
+    struct buf b;
+    size_t n = strlen(f->file.etag);
+    buf_init(&b, r->etag, sizeof(r->etag));
+    buf_append(&b, f->file.etag, n ? n - 1 : 0);
+    buf_putc(&b, '-');
+    buf_puts(&b, encoding_name(enc));
+    buf_putc(&b, '"');
+    memcpy(r->lastmod, f->file.lastmod, sizeof(r->lastmod));
+    f->copy_len[enc] = len;
+    f->copy_seen[enc] = 0;
+    f->has_copy[enc] = 1;
+    if (b.overflow) /* ETAG_LEN has room for the longest: a bug otherwise */
+        abort();
+}
+
 /* Is an open file still as cached?  A file rewritten in place keeps its
  * fd, so new bytes sent from it would go out under the old validators: one
  * fstat() keeps body and ETag together.  A snapshot needs none: its bytes
@@ -206,9 +232,10 @@ static int rep_same(const struct fcache_rep *r)
     return r->snapshot || (fstat(r->fd, &st) == 0 && file_stat_same(&st, &r->st));
 }
 
-static int still_same(const struct fcache_file *f)
+static int still_same(const struct fcache_file *f, int enc)
 {
-    if (f->status == 200 && !rep_same(&f->file))
+    int coded = enc >= 0 && enc < ENC_CODINGS && f->has_copy[enc];
+    if (f->status == 200 && !coded && !rep_same(&f->file))
         return 0;
     for (int i = 0; i < FCACHE_SIDECARS; i++)
         if (f->has_sidecar[i] && !rep_same(&f->sidecar[i]))
@@ -219,9 +246,15 @@ static int still_same(const struct fcache_file *f)
 struct fcache_file *fcache_get(struct fcache *c, int rootfd, const char *rel,
                                time_t now)
 {
+    return fcache_get_coded(c, rootfd, rel, now, -1);
+}
+
+struct fcache_file *fcache_get_coded(struct fcache *c, int rootfd, const char *rel,
+                                     time_t now, int enc)
+{
     struct slot *s = &c->slots[hash(rel) % c->nslots];
     int hit = s->key && !strcmp(s->key, rel);
-    if (hit && now - s->f.checked < MH_FILE_CACHE_VALID_SEC && still_same(&s->f))
+    if (hit && now - s->f.checked < MH_FILE_CACHE_VALID_SEC && still_same(&s->f, enc))
         return &s->f;
 
     struct probe p;

@@ -7,9 +7,11 @@
 #include <time.h>
 
 #include "bounds.h"
+#include "encoding.h"
 #include "precond.h"
 
-/* One open file: the file a path names, or its .br/.gz sibling. */
+/* One open file: the file a path names, its .br/.gz/.zst sibling, or a
+ * compressed copy of it from the cache directory (zcache.c). */
 struct fcache_rep {
     int fd; /* open; owned by body when there is one, else the cache */
     struct stat st;
@@ -19,16 +21,29 @@ struct fcache_rep {
     char lastmod[HTTPDATE_LEN];
 };
 
-enum { FCACHE_BR, FCACHE_GZ, FCACHE_SIDECARS };
+/* The sidecars are indexed by coding: FILE.gz, FILE.br, FILE.zst. */
+enum {
+    FCACHE_GZ = ENC_I_GZIP,
+    FCACHE_BR = ENC_I_BR,
+    FCACHE_ZST = ENC_I_ZSTD,
+    FCACHE_SIDECARS = ENC_CODINGS
+};
 
 /* What the cache knows of one path beneath the docroot. */
 struct fcache_file {
     int status;                       /* 200, or the status of the failed open */
     struct fcache_rep file;           /* status 200: a regular file or a directory */
-    int has_sidecar[FCACHE_SIDECARS]; /* FILE.br, FILE.gz: regular, not older */
+    int has_sidecar[FCACHE_SIDECARS]; /* FILE.gz, .br, .zst: regular, not older */
     struct fcache_rep sidecar[FCACHE_SIDECARS];
-    time_t checked;              /* last compared with the file system */
-    char type[MH_MIME_TYPE_MAX]; /* Content-Type, filled in by the caller ("") */
+    /* compressed copies of the file, by coding (never one where a sidecar
+     * is): copy_len bytes, then the cache's trailer; immutable files, so
+     * never checked again; dropped with the entry when the file changes */
+    int has_copy[ENC_CODINGS];
+    struct fcache_rep copy[ENC_CODINGS];
+    uint64_t copy_len[ENC_CODINGS];
+    time_t copy_seen[ENC_CODINGS]; /* when the cache was last told of its use */
+    time_t checked;                /* last compared with the file system */
+    char type[MH_MIME_TYPE_MAX];   /* Content-Type, filled in by the caller ("") */
 };
 
 /* wrap(fd, st) makes the caller's body for a regular file, taking
@@ -42,7 +57,8 @@ typedef void *(*fcache_wrap_fn)(int fd, const struct stat *st, int *snapshot);
 typedef void (*fcache_unwrap_fn)(void *body);
 
 /* A cache of `slots` entries (1..MH_FILE_CACHE_SLOTS); it keeps at most
- * 3 x slots files open (a file and its two sidecars each). */
+ * MH_FCACHE_FDS_PER_SLOT x slots files open (a file, and per coding a
+ * sidecar or a copy). */
 struct fcache *fcache_new(unsigned slots, fcache_wrap_fn wrap, fcache_unwrap_fn unwrap);
 void fcache_free(struct fcache *c);
 
@@ -53,6 +69,21 @@ void fcache_free(struct fcache *c);
  * until the next call. */
 struct fcache_file *fcache_get(struct fcache *c, int rootfd, const char *rel,
                                time_t now);
+
+/* Keep fd (taken), a compressed copy of f's file in coding enc (ENC_I_*)
+ * whose first len bytes are the coded file, as f's copy; its ETag is the
+ * file's with the coding's name added.  f has no copy or sidecar in enc. */
+void fcache_set_copy(struct fcache *c, struct fcache_file *f, int enc, int fd,
+                     const struct stat *st, uint64_t len);
+
+/* fcache_get() for a response that will be f's copy in coding enc when
+ * the entry has one (-1: none): then, on a hit, the file itself is not
+ * checked with fstat(), since its bytes are not sent: the copy and its
+ * ETag (made from the version the copy was made of) belong together, as a
+ * snapshot's do, and the paths are looked at again after
+ * MH_FILE_CACHE_VALID_SEC as ever. */
+struct fcache_file *fcache_get_coded(struct fcache *c, int rootfd, const char *rel,
+                                     time_t now, int enc);
 
 /* Forget everything (the docroot or the config changed). */
 void fcache_flush(struct fcache *c);

@@ -14,7 +14,9 @@
  * file system says (fcache.c, docroot.c, mime.c) and what evhttp needs.
  * Bodies go to the connection's own output buffer (body.c): small files
  * from the cache's memory, large ones as file segments that libevent sends
- * with sendfile(), never read into memory. */
+ * with sendfile(), never read into memory.  A compressed copy comes from
+ * zcache.c as an fd the open-file cache keeps; one not made yet is asked
+ * for, and the file goes out as it is meanwhile (compress_step()). */
 #define _GNU_SOURCE
 #include "handler.h"
 
@@ -55,6 +57,7 @@
 #include "response.h"
 #include "route.h"
 #include "status.h"
+#include "zcache.h"
 
 /* The worst head (see MH_RESPONSE_HEAD_MAX): a 301 with its Location (a
  * request line, every byte percent-encoded), the common headers with every
@@ -87,9 +90,11 @@ struct handler_ctx {
     int rootfd;     /* O_PATH fd of cfg->docroot, refreshed each second */
     dev_t root_dev; /* which directory rootfd is */
     ino_t root_ino;
-    struct fcache *files;        /* open files, trusted for at most a second */
-    struct dircache *dirs;       /* directories and their _redirects rules */
-    struct fcache_file missing;  /* status 404: what no file gives */
+    struct fcache *files;       /* open files, trusted for at most a second */
+    struct zcache *zc;          /* compressed copies (shared); NULL: none made */
+    int copy_enc;               /* the coding of a copy this request would get, or -1 */
+    struct dircache *dirs;      /* directories and their _redirects rules */
+    struct fcache_file missing; /* status 404: what no file gives */
     const struct path_out *path; /* the request's path, once routed */
     size_t ndirs;                /* its existing directories, deepest first: */
     size_t dirs_len[MH_RESOLVE_DEPTH_MAX + 1]; /* their lengths in path->buf */
@@ -338,34 +343,136 @@ static void attach_file(struct reply *rp, const struct fcache_rep *rep,
     rp->file = body_ref(rep->body);
 }
 
-/* A regular file: what represent.c decides, with its type and its bytes. */
+/* Whether the server compresses f (of Content-Type type) on the fly: not
+ * when it has a fresh sidecar (whoever made it chose the codings sent). */
+static bool compressible(const struct handler_ctx *h, const struct fcache_file *f,
+                         const char *type)
+{
+    const struct mh_config *cfg = h->cfg;
+    uint64_t size = (uint64_t)f->file.st.st_size;
+    for (int i = 0; i < FCACHE_SIDECARS; i++)
+        if (f->has_sidecar[i])
+            return false;
+    return h->zc && cfg->compress_encodings.n > 0 && size >= cfg->compress_min_size &&
+           size <= MH_COMPRESS_FILE_MAX && config_compress_type(cfg, type);
+}
+
+/* The coding of the copy rq would be sent, if its file has one: the
+ * client's choice of the server's encodings; -1 for none (no cache, no
+ * Accept-Encoding, a Range, identity preferred).  compress_step() and
+ * represent() choose the same way. */
+static int copy_coding(const struct handler_ctx *h, const struct request *rq)
+{
+    const struct mh_encodings *e = &h->cfg->compress_encodings;
+    if (!h->zc || e->n == 0 || (rq->method != METHOD_GET && rq->method != METHOD_HEAD))
+        return -1;
+    const char *ae = route_header(rq, "Accept-Encoding");
+    if (!ae || route_header(rq, "Range"))
+        return -1;
+    int q[ENC_INDEXES];
+    accept_encoding_q(ae, strlen(ae), q);
+    int c = encoding_choose(q, e->order, e->n);
+    return c < 0 ? -1 : e->order[c];
+}
+
+/* Keep in f the copy in coding enc when the cache has it ready (else it
+ * is queued); true when f has it. */
+static bool want_copy(struct handler_ctx *h, struct fcache_file *f, int enc)
+{
+    if (f->has_copy[enc])
+        return true;
+    int fd;
+    struct stat st;
+    uint64_t len;
+    if (zcache_get(h->zc, f->file.fd, &f->file.st, enc, &fd, &st, &len) != ZCACHE_READY)
+        return false;
+    fcache_set_copy(h->files, f, enc, fd, &st, len);
+    return true;
+}
+
+/* The copy in the coding this client would take of the server's
+ * encodings: kept in f when the cache has it ready (and the cache told,
+ * once a second, that it is in use), else asked for, never waited for.
+ * While it is being made, the copies in the other codings the client
+ * accepts are asked for too: a gzip copy is ready long before a brotli
+ * one of a large file, and goes out meanwhile. */
+static void compress_step(struct handler_ctx *h, const struct request *rq,
+                          struct fcache_file *f)
+{
+    int enc = h->copy_enc; /* copy_coding(): the client's choice */
+    if (enc < 0)
+        return;
+    if (f->has_copy[enc]) {
+        if (f->copy_seen[enc] != h->now) {
+            zcache_touch(h->zc, &f->file.st, enc);
+            f->copy_seen[enc] = h->now;
+        }
+        return;
+    }
+    if (want_copy(h, f, enc))
+        return;
+    const struct mh_encodings *e = &h->cfg->compress_encodings;
+    const char *ae = route_header(rq, "Accept-Encoding");
+    int q[ENC_INDEXES];
+    accept_encoding_q(ae, strlen(ae), q);
+    for (unsigned i = 0; i < e->n; i++)
+        if (e->order[i] != enc && q[e->order[i]] > 0)
+            want_copy(h, f, e->order[i]);
+}
+
+/* A regular file: what represent.c decides, with its type and its bytes.
+ * Its coded forms, in the server's order: per coding of [compress]
+ * encodings its sidecar or its copy, then the other sidecars. */
 static void serve_file(struct handler_ctx *h, const struct request *rq,
                        struct fcache_file *f, const char *name, size_t name_len,
                        struct reply *rp)
 {
-    static const struct {
-        int index;
-        unsigned enc;
-        const char *coding;
-    } sidecars[] = {{FCACHE_BR, ENC_BR, "br"}, {FCACHE_GZ, ENC_GZIP, "gzip"}};
-    const struct fcache_rep *reps[3] = {&f->file};
-    struct file_facts ff = {.n_rep = 1, .cache_control = h->cfg->cache_control};
-    for (size_t i = 0; i < sizeof(sidecars) / sizeof(sidecars[0]); i++)
-        if (f->has_sidecar[sidecars[i].index]) {
-            ff.rep[ff.n_rep].coding = sidecars[i].coding;
-            ff.rep[ff.n_rep].enc = sidecars[i].enc;
-            reps[ff.n_rep++] = &f->sidecar[sidecars[i].index];
+    static const unsigned bits[ENC_CODINGS] = {
+        [ENC_I_GZIP] = ENC_GZIP, [ENC_I_BR] = ENC_BR, [ENC_I_ZSTD] = ENC_ZSTD};
+    static const unsigned char sidecar_order[ENC_CODINGS] = {ENC_I_BR, ENC_I_GZIP,
+                                                             ENC_I_ZSTD};
+    const char *type = file_type(h, f, name, name_len);
+    bool zip = compressible(h, f, type);
+    if (zip)
+        compress_step(h, rq, f);
+    const struct mh_encodings *e = &h->cfg->compress_encodings;
+    const struct fcache_rep *reps[1 + ENC_CODINGS] = {&f->file};
+    /* whose validators each has: a copy's are its file's (Last-Modified,
+     * the time If-Modified-Since is compared with) */
+    const struct fcache_rep *dates[1 + ENC_CODINGS] = {&f->file};
+    struct file_facts ff = {
+        .n_rep = 1, .cache_control = h->cfg->cache_control, .vary = zip};
+    ff.rep[0].size = (uint64_t)f->file.st.st_size;
+    bool listed[ENC_CODINGS] = {false};
+    for (unsigned i = 0; i < e->n + ENC_CODINGS; i++) {
+        int enc = i < e->n ? e->order[i] : sidecar_order[i - e->n];
+        const struct fcache_rep *r = NULL;
+        if (listed[enc])
+            continue;
+        listed[enc] = true;
+        if (f->has_sidecar[enc]) {
+            r = &f->sidecar[enc];
+            ff.rep[ff.n_rep].size = (uint64_t)r->st.st_size;
+        } else if (zip && i < e->n && f->has_copy[enc]) {
+            r = &f->copy[enc];
+            ff.rep[ff.n_rep].size = f->copy_len[enc];
+        } else {
+            continue;
         }
+        ff.rep[ff.n_rep].coding = encoding_name(enc);
+        ff.rep[ff.n_rep].enc = bits[enc];
+        dates[ff.n_rep] = f->has_sidecar[enc] ? r : &f->file;
+        reps[ff.n_rep++] = r;
+    }
     for (size_t i = 0; i < ff.n_rep; i++) {
-        ff.rep[i].size = (uint64_t)reps[i]->st.st_size;
-        ff.rep[i].mtime = reps[i]->st.st_mtime;
+        ff.rep[i].mtime = dates[i]->st.st_mtime;
         ff.rep[i].etag = reps[i]->etag;
         ff.rep[i].lastmod = reps[i]->lastmod;
     }
     size_t chosen = represent(rq, &ff, rp);
     if (rp->status != HTTP_STATUS_OK && rp->status != HTTP_STATUS_PARTIAL)
         return;
-    reply_header(rp, "Content-Type", file_type(h, f, name, name_len));
+    reply_header(rp, "Content-Type", type);
     attach_file(rp, reps[chosen], name);
 }
 
@@ -635,7 +742,8 @@ static struct fcache_file *lookup(struct handler_ctx *h, const struct path_out *
     buf_init(&b, name, cap);
     buf_append(&b, p->buf, p->len);
     *name_len = b.len;
-    struct fcache_file *f = fcache_get(h->files, h->rootfd, path_relative(p), h->now);
+    struct fcache_file *f =
+        fcache_get_coded(h->files, h->rootfd, path_relative(p), h->now, h->copy_enc);
     if (f->status != HTTP_STATUS_NOT_FOUND || !h->cfg->clean_urls ||
         p->trailing_slash || p->len < 2)
         return f;
@@ -768,7 +876,9 @@ static bool serve_lone_gz(struct handler_ctx *h, const struct request *rq,
     if (f->status != HTTP_STATUS_OK || !S_ISREG(f->file.st.st_mode))
         return false;
     const char *ae = route_header(rq, "Accept-Encoding");
-    int q[ENC_INDEXES] = {-1, -1};
+    int q[ENC_INDEXES];
+    for (int i = 0; i < ENC_INDEXES; i++)
+        q[i] = -1;
     if (ae)
         accept_encoding_q(ae, strlen(ae), q);
     if (q[ENC_I_GZIP] <= 0) { /* its 404 depends on Accept-Encoding too */
@@ -1134,6 +1244,7 @@ void handler_request(struct evhttp_request *req, struct conn *c, void *arg)
     struct path_out p = {.buf = pathbuf, .cap = sizeof(pathbuf)};
     h->path = NULL;
     h->ndirs = 0;
+    h->copy_enc = copy_coding(h, &rq);
     decide(h, &rq, &p, &rp);
     if (h->held) { /* answered when its password has been checked */
         drop_body(&rp);
@@ -1207,6 +1318,7 @@ struct handler_ctx *handler_new(const struct mh_config *cfg, unsigned cache_slot
         return NULL;
     }
     h->rootfd = -1;
+    h->copy_enc = -1;
     response_init(&h->common, h->common_mem, sizeof(h->common_mem));
     h->mime = mime_ctx_new(err);
     h->files = h->mime ? fcache_new(cache_slots, body_wrap, body_unwrap) : NULL;
@@ -1256,6 +1368,11 @@ void handler_use_config(struct handler_ctx *h, const struct mh_config *cfg, int 
         memset(&st, 0, sizeof(st));
     use_root(h, rootfd, &st);
     switch_config(h, cfg);
+}
+
+void handler_set_zcache(struct handler_ctx *h, struct zcache *zc)
+{
+    h->zc = zc;
 }
 
 void handler_stop(struct handler_ctx *h)

@@ -27,6 +27,11 @@ void handler_tick(struct handler_ctx *h);
  * what they need. */
 void handler_use_config(struct handler_ctx *h, const struct mh_config *cfg, int rootfd);
 
+/* Compress on the fly with zc (shared by the workers, outliving them);
+ * before the worker runs.  Without one, only sidecars are sent coded. */
+struct zcache;
+void handler_set_zcache(struct handler_ctx *h, struct zcache *zc);
+
 /* Shutting down: every response from now on closes its connection. */
 void handler_stop(struct handler_ctx *h);
 

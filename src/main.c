@@ -5,7 +5,8 @@
  * line on stderr naming the cause and exit 1; a clean stop exits 0.
  *
  *   config -> (pid file free?) -> logs, opened as the user -> (detach)
- *   -> bind -> pid file -> drop root, check access as the user -> serve
+ *   -> bind -> pid file -> drop root, check access as the user
+ *   -> the compression cache, as the user -> serve
  *
  * With -d the pid file is written as root (0644, in a root-owned /run) and
  * so cannot be removed at exit after root was dropped: the init script
@@ -34,6 +35,7 @@
 #include "redirects.h"
 #include "server.h"
 #include "tls.h"
+#include "zcache.h"
 
 static const char usage[] =
     "Usage: minihttpd [-c FILE] [-t] [-d] [-r DIR] [-p PORT] [-l ADDR] [-V] [-h] "
@@ -359,6 +361,15 @@ int main(int argc, char **argv)
             pidfile_remove(pid_file);
         die(err.msg);
     }
+    /* as the user: the copies are its files */
+    struct zcache *zc = zcache_open(cfg, &err);
+    if (!zc) {
+        server_free(srv);
+        if (o.daemon)
+            pidfile_remove(pid_file);
+        die(err.msg);
+    }
+    server_set_zcache(srv, zc);
     if (cfg->access.n_auth > 0 && !cfg->tls)
         log_msg(MH_LOG_WARN, "auth_file is set and [tls] is not: Basic authentication "
                              "sends passwords in the clear over plain HTTP");
@@ -366,6 +377,7 @@ int main(int argc, char **argv)
     daemon_notify("READY=1"); /* every socket bound, root dropped: serving */
     int rc = server_run(srv);
     server_free(srv);
+    zcache_free(zc); /* after the workers: none asks for a copy now */
     if (o.daemon)
         pidfile_remove(pid_file);
     accesslog_close();

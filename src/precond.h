@@ -12,8 +12,9 @@
 
 /* bytes: "Sun, 06 Nov 1994 08:49:37 GMT" plus NUL. */
 #define HTTPDATE_LEN 30
-/* bytes: a quoted ETag of three 64-bit hex numbers plus NUL. */
-#define ETAG_LEN 56
+/* bytes: a quoted ETag of three 64-bit hex numbers (53 with the NUL), and
+ * room for a compressed copy's "-gzip", "-br" or "-zstd" after them. */
+#define ETAG_LEN 64
 
 /* IMF-fixdate (RFC 9110 5.6.7) of t, UTC.  Returns 0, or -1 for a time that
  * cannot be represented (year past 9999). */

@@ -14,25 +14,29 @@
 #include "range.h"
 #include "status.h"
 
-/* The representation to send: of the siblings the client accepts (q above
- * 0), the one it weights highest; on a tie the first in f (the server's
- * order, br before gzip); none accepted: the file itself. */
+/* The ENC_I_* index of a coded representation's ENC_* bit. */
+static unsigned char enc_index(unsigned enc)
+{
+    return enc == ENC_BR ? ENC_I_BR : enc == ENC_ZSTD ? ENC_I_ZSTD : ENC_I_GZIP;
+}
+
+/* The representation to send: of the coded ones the client accepts (q
+ * above 0), the one it weights highest; on a tie the first in f (the
+ * server's order); none accepted, identity weighted higher, or a Range
+ * asked for: the file itself. */
 static size_t choose(const struct request *rq, const struct file_facts *f)
 {
     const char *ae = f->n_rep > 1 ? route_header(rq, "Accept-Encoding") : NULL;
-    if (!ae)
+    if (!ae || route_header(rq, "Range"))
         return 0;
-    int q[ENC_INDEXES], best_q = 0;
-    size_t best = 0;
+    int q[ENC_INDEXES];
+    unsigned char order[ENC_CODINGS];
+    size_t n = 0;
     accept_encoding_q(ae, strlen(ae), q);
-    for (size_t i = 1; i < f->n_rep; i++) {
-        int v = q[f->rep[i].enc == ENC_BR ? ENC_I_BR : ENC_I_GZIP];
-        if (v > best_q) {
-            best = i;
-            best_q = v;
-        }
-    }
-    return best;
+    for (size_t i = 1; i < f->n_rep && n < ENC_CODINGS; i++)
+        order[n++] = enc_index(f->rep[i].enc);
+    int c = encoding_choose(q, order, n);
+    return c < 0 ? 0 : (size_t)c + 1;
 }
 
 /* The headers of the representation, on a 200, 206 and 304 alike. */

@@ -7,30 +7,38 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "encoding.h"
 #include "reply.h"
 #include "route.h"
 
-/* One representation: the file itself, or a precompressed sibling. */
+/* One representation: the file itself, a precompressed sibling, or a
+ * compressed copy made by the server. */
 struct rep_facts {
     uint64_t size;
     time_t mtime;
     const char *etag;
     const char *lastmod; /* "": none */
-    const char *coding;  /* NULL: the file itself; "br", "gzip" for a sibling */
-    unsigned enc;        /* a sibling's ENC_* bit (encoding.h) */
+    const char *coding;  /* NULL: the file itself; "br", "gzip", "zstd" */
+    unsigned enc;        /* a coded one's ENC_* bit (encoding.h) */
 };
 
 /* What the file system says of a file, as the cache found it. */
 struct file_facts {
-    struct rep_facts rep[3]; /* [0] the file; then fresh siblings, preferred first */
+    /* [0] the file; then its coded forms (fresh siblings, ready copies), one
+     * per coding, the server's preferred first */
+    struct rep_facts rep[1 + ENC_CODINGS];
     size_t n_rep;
     const char *cache_control; /* "": none */
-    bool vary; /* Vary: Accept-Encoding even without siblings (a lone FILE.gz) */
+    bool vary;                 /* Vary: Accept-Encoding even without coded forms (a lone
+                                  FILE.gz, a file the server will compress) */
 };
 
 /* Decide the response to rq for a regular file: the representation (its
- * index in f->rep is returned: a sibling the client accepts, else the
- * file), then 304 (If-None-Match, If-Modified-Since), 416 (Content-Range:
+ * index in f->rep is returned: the coded form encoding_choose() picks for
+ * the client's Accept-Encoding, else the file; the file for any request
+ * with a Range, whose ranges are of the file's own bytes), then 304
+ * (If-None-Match with that representation's ETag, If-Modified-Since), 416
+ * (Content-Range:
  * bytes * / size; the error page follows), 206 (one range) or 200, with
  * Vary (when the file has siblings), Content-Encoding, the validators,
  * Cache-Control, Accept-Ranges and Content-Range added to rp.  On 200 and

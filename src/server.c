@@ -255,7 +255,7 @@ fail:;
 /* What each worker may hold open. */
 struct fd_budget {
     unsigned connections; /* its share of max_connections, within the fd limit */
-    unsigned cache_slots; /* its file cache: up to 3 fds a slot */
+    unsigned cache_slots; /* its file cache: MH_FCACHE_FDS_PER_SLOT fds a slot */
 };
 
 static unsigned count_open_fds(void)
@@ -282,11 +282,11 @@ static int plan_fds(const struct mh_config *cfg, unsigned workers, struct fd_bud
     else if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
         limit = 1UL << 20;
     unsigned long fixed =
-        count_open_fds() + MH_FD_RESERVE + workers * MH_FDS_PER_WORKER;
+        count_open_fds() + MH_FD_RESERVE + MH_ZCACHE_FDS + workers * MH_FDS_PER_WORKER;
     unsigned long per = limit > fixed ? (limit - fixed) / workers : 0;
     unsigned long slots = per / 8;
     slots = slots < 1 ? 1 : slots > MH_FILE_CACHE_SLOTS ? MH_FILE_CACHE_SLOTS : slots;
-    if (per < 3 * slots + 2) {
+    if (per < MH_FCACHE_FDS_PER_SLOT * slots + 2) {
         snprintf(err->msg, sizeof(err->msg),
                  "minihttpd: the open-file limit (%lu) is too low for %u worker%s: "
                  "raise it (ulimit -n, LimitNOFILE=) or use fewer workers",
@@ -294,7 +294,7 @@ static int plan_fds(const struct mh_config *cfg, unsigned workers, struct fd_bud
         return -1;
     }
     unsigned long share = (cfg->max_connections + workers - 1) / workers;
-    unsigned long room = per - 3 * slots;
+    unsigned long room = per - MH_FCACHE_FDS_PER_SLOT * slots;
     b->cache_slots = (unsigned)slots;
     b->connections = (unsigned)(share < room ? share : room);
     /* the default max_connections means "up to 10000, as the limit allows":
@@ -778,6 +778,12 @@ fail:
     free(fds);
     server_free(s);
     return NULL;
+}
+
+void server_set_zcache(struct server *s, struct zcache *zc)
+{
+    for (unsigned i = 0; i < s->nworkers; i++)
+        handler_set_zcache(s->workers[i].h, zc);
 }
 
 int server_run(struct server *s)

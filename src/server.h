@@ -11,6 +11,11 @@ struct server;
 struct server *server_new(struct mh_config *cfg, const char *config_path,
                           const struct mh_overrides *ov, struct mh_error *err);
 
+/* Let the workers compress with zc (zcache.h), which outlives them: call
+ * before server_run(). */
+struct zcache;
+void server_set_zcache(struct server *s, struct zcache *zc);
+
 /* Run until SIGTERM/SIGINT; 0 on a clean stop.  The caller blocks SIGTERM,
  * SIGINT, SIGHUP and SIGUSR1 before server_new(); server_run() unblocks them
  * in the main thread once it handles them. */

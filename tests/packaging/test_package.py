@@ -44,6 +44,7 @@ CONF = "/etc/minihttpd.conf"
 PIDFILE = "/run/minihttpd.pid"
 INIT = "/etc/init.d/minihttpd"
 LOGDIR = "/var/log/minihttpd"
+CACHEDIR = "/var/cache/minihttpd"
 ACCESS_LOG = LOGDIR + "/access.log"
 ERROR_LOG = LOGDIR + "/error.log"
 # Owned by this test while its package is installed, so that a run killed
@@ -65,6 +66,7 @@ INSTALLED = [  # path, kind: f file, x executable, d directory
     ("/usr/share/doc/minihttpd/copyright", "f"),
     ("/var/www/minihttpd/index.html", "f"),
     (LOGDIR, "d"),
+    (CACHEDIR, "d"),
 ]
 
 ENV = dict(os.environ, DEBIAN_FRONTEND="noninteractive", LC_ALL="C.UTF-8")
@@ -310,6 +312,9 @@ def step_installed_paths():
     assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (int(pw[2]), 0o2750), \
         "%s: uid %d mode %o" % (LOGDIR, st.st_uid, stat.S_IMODE(st.st_mode))
     assert sh(["getent", "group", "adm"]).stdout.split(":")[2] == str(st.st_gid)
+    st = os.stat(CACHEDIR)  # [compress] cache_dir of the shipped config
+    assert (st.st_uid, stat.S_IMODE(st.st_mode)) == (int(pw[2]), 0o750), \
+        "%s: uid %d mode %o" % (CACHEDIR, st.st_uid, stat.S_IMODE(st.st_mode))
     assert read("/var/www/minihttpd/index.html") == \
         read("/usr/share/minihttpd/www/index.html")
     for page in ("/usr/share/man/man8/minihttpd.8.gz",
@@ -528,7 +533,7 @@ def step_purge():
     print(quiet(p.stdout)[-600:], end="")
     assert not package_installed()
     for path in (CONF, "/etc/default/minihttpd", "/etc/logrotate.d/minihttpd", INIT,
-                 LOGDIR, PIDFILE, "/var/www/minihttpd", "/var/lib/minihttpd"):
+                 LOGDIR, CACHEDIR, PIDFILE, "/var/www/minihttpd", "/var/lib/minihttpd"):
         assert not os.path.exists(path), "%s is still there after purge" % path
     assert sh(["getent", "passwd", "minihttpd"], check=False).returncode == 0, \
         "purge removed the minihttpd user"

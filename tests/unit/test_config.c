@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
 #include "headers.h"
 
@@ -1016,6 +1017,11 @@ static void test_restart_keys(void **state)
         {"user", "user = root"},
         {"pid_file", "pid_file = /tmp/other.pid"},
         {"max_connections", "max_connections = 77"},
+        {"cache_size", "[compress]\ncache_size = 1M"},
+        {"cache_dir", "[compress]\ncache_dir = /tmp"},
+        {NULL, "[compress]\nencodings = zstd"},
+        {NULL, "[compress]\nmin_size = 1"},
+        {NULL, "[compress]\ntypes = text/css"},
         {NULL, "keepalive_timeout = 3"},
         {NULL, "request_timeout = 4"},
         {NULL, "send_timeout = 5"},
@@ -1095,7 +1101,7 @@ static void test_restart_keys(void **state)
         assert_int_equal(k.restart, listed);
         restart += k.restart;
     }
-    assert_int_equal(restart, 7); /* [tls] port too */
+    assert_int_equal(restart, 9); /* [tls] port too */
 }
 
 /* --- the documentation and the shipped files name every key --- */
@@ -1268,9 +1274,161 @@ static void test_keys_documented(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* [compress]: the keys' defaults, values at their bounds (N and N+1) and
+ * errors naming the line. */
+static void test_compress_keys(void **state)
+{
+    (void)state;
+    struct mh_config *c = load_r("");
+    assert_non_null(c);
+    assert_int_equal(c->compress_encodings.n, 2);
+    assert_int_equal(c->compress_encodings.order[0], ENC_I_BR);
+    assert_int_equal(c->compress_encodings.order[1], ENC_I_GZIP);
+    assert_int_equal(c->compress_types.n, 9);
+    assert_true(config_compress_type(c, "text/html; charset=utf-8"));
+    assert_true(config_compress_type(c, "Application/JSON"));
+    assert_true(config_compress_type(c, "image/svg+xml"));
+    assert_false(config_compress_type(c, "image/png"));
+    assert_false(config_compress_type(c, "text/htm"));
+    assert_int_equal(c->compress_min_size, 1024);
+    assert_string_equal(c->cache_dir, ""); /* a private one at start */
+    assert_int_equal(c->cache_dir_line, 0);
+    assert_true(c->cache_size == 256ULL * 1024 * 1024);
+    config_free(c);
+
+    char text[MH_FS_PATH_MAX + 256];
+    snprintf(text, sizeof(text),
+             "[compress]\nencodings = zstd gzip br\ntypes = TEXT/X-Foo\n"
+             "min_size = 0\ncache_dir = %s/zc\ncache_size = 64K\n",
+             dir);
+    c = load_r(text);
+    if (!c)
+        print_error("%s\n", err.msg);
+    assert_non_null(c);
+    assert_int_equal(c->compress_encodings.n, 3);
+    assert_int_equal(c->compress_encodings.order[0], ENC_I_ZSTD);
+    assert_int_equal(c->compress_encodings.order[2], ENC_I_BR);
+    assert_true(config_compress_type(c, "text/x-foo"));
+    assert_int_equal(c->compress_min_size, 0);
+    assert_int_equal(c->cache_dir_line, 5);
+    assert_true(c->cache_size == MH_ZCACHE_SIZE_MIN);
+    char where[512];
+    config_cache_dir_where(c, where, sizeof(where));
+    assert_non_null(strstr(where, "c.conf:5: cache_dir"));
+    config_free(c);
+
+    c = load_r("[compress]\nencodings = off\ncache_size = 1G\nmin_size = 67108864\n");
+    assert_non_null(c);
+    assert_int_equal(c->compress_encodings.n, 0);
+    assert_true(c->cache_size == 1024ULL * 1024 * 1024);
+    config_free(c);
+    c = load_r("[compress]\ncache_size = 1024G\n");
+    assert_non_null(c);
+    assert_true(c->cache_size == MH_ZCACHE_SIZE_MAX);
+    config_free(c);
+    c = load_r("[compress]\ncache_size = 65536\ntypes =\n");
+    assert_non_null(c);
+    assert_int_equal(c->compress_types.n, 0);
+    config_free(c);
+
+    static const struct err_case cases[] = {
+        {"[compress]\nencodings = deflate\n",
+         "2: encodings = \"deflate\": must be off, or some of br, gzip and zstd in "
+         "order of preference"},
+        {"[compress]\nencodings = br br\n",
+         "2: encodings = \"br br\": names a coding twice"},
+        {"[compress]\nencodings = off br\n",
+         "2: encodings = \"off br\": must be off, or some of br, gzip and zstd in "
+         "order of preference"},
+        {"[compress]\nencodings =\n",
+         "2: encodings = \"\": must be off, or some of br, gzip and zstd"},
+        {"[compress]\ntypes = text/html text\n",
+         "2: types = \"text/html text\": must be media types like text/html, "
+         "separated by spaces, without parameters"},
+        {"[compress]\ntypes = text/html;charset=utf-8\n",
+         "2: types = \"text/html;charset=utf-8\": must be media types like text/html, "
+         "separated by spaces, without parameters"},
+        {"[compress]\nmin_size = 67108865\n",
+         "2: min_size = \"67108865\": must be a whole number from 0 to 67108864"},
+        {"[compress]\ncache_size = 65535\n",
+         "2: cache_size = \"65535\": must be a size from 64K to 1024G: bytes, or a "
+         "number with K, M or G"},
+        {"[compress]\ncache_size = 1025G\n",
+         "2: cache_size = \"1025G\": must be a size from 64K to 1024G: bytes, or a "
+         "number with K, M or G"},
+        {"[compress]\ncache_size = 10T\n",
+         "2: cache_size = \"10T\": must be a size from 64K to 1024G: bytes, or a "
+         "number with K, M or G"},
+        {"[compress]\ncache_size = M\n",
+         "2: cache_size = \"M\": must be a size from 64K to 1024G: bytes, or a "
+         "number with K, M or G"},
+        {"[compress]\ncache_dir =\n", "2: cache_dir = \"\": needs a path"},
+        {"[compress]\nlevel = 9\n", "2: unknown key \"level\" in [compress]"},
+    };
+    expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
+
+    /* 33 types: one too many */
+    char many[MH_COMPRESS_TYPES_MAX * 16 + 64];
+    struct buf b;
+    buf_init(&b, many, sizeof(many));
+    buf_puts(&b, "[compress]\ntypes =");
+    for (int i = 0; i <= MH_COMPRESS_TYPES_MAX; i++) {
+        buf_puts(&b, " text/x");
+        buf_putu(&b, (uint64_t)i, 2);
+        if (i == MH_COMPRESS_TYPES_MAX - 1) {
+            buf_putc(&b, '\n');
+            c = load_r(many); /* 32: fine */
+            assert_non_null(c);
+            assert_int_equal(c->compress_types.n, MH_COMPRESS_TYPES_MAX);
+            config_free(c);
+            b.len--;
+            many[b.len] = '\0';
+        }
+    }
+    buf_putc(&b, '\n');
+    assert_null(load_r(many));
+    assert_non_null(strstr(err.msg, ":2: types = "));
+    assert_non_null(strstr(err.msg, "at most 32 media types"));
+}
+
+/* cache_dir must be usable at load (and so at -t): a file, an unwritable
+ * directory or a missing parent is an error naming the line. */
+static void test_cache_dir_checked(void **state)
+{
+    (void)state;
+    char text[MH_FS_PATH_MAX + 64];
+    snprintf(text, sizeof(text), "[server]\n[compress]\ncache_dir = %s\n", afile);
+    assert_null(load_r(text));
+    assert_non_null(strstr(err.msg, "c.conf:3: cache_dir = "));
+    assert_non_null(strstr(err.msg, "afile: not a directory"));
+    snprintf(text, sizeof(text), "[compress]\ncache_dir = %s/none/zc\n", dir);
+    assert_null(load_r(text));
+    assert_non_null(strstr(err.msg, "c.conf:2: cache_dir = "));
+    assert_non_null(strstr(err.msg, "cannot be created"));
+    /* a relative path is made absolute */
+    struct mh_overrides ov = {.docroot = docroot, .cwd = dir};
+    struct mh_config *c = load("[compress]\ncache_dir = zc2\n", &ov);
+    assert_non_null(c);
+    char want[MH_FS_PATH_MAX];
+    snprintf(want, sizeof(want), "%s/zc2", dir);
+    assert_string_equal(c->cache_dir, want);
+    config_free(c);
+    if (geteuid() == 0) /* root may write anywhere: the rest needs a user */
+        return;
+    char ro[MH_FS_PATH_MAX];
+    snprintf(ro, sizeof(ro), "%s/ro", dir);
+    assert_int_equal(mkdir(ro, 0555), 0);
+    snprintf(text, sizeof(text), "[compress]\ncache_dir = %s\n", ro);
+    assert_null(load_r(text));
+    assert_non_null(strstr(err.msg, "c.conf:2: cache_dir = "));
+    assert_non_null(strstr(err.msg, "Permission denied"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_compress_keys),
+        cmocka_unit_test(test_cache_dir_checked),
         cmocka_unit_test(test_defaults_empty_file),
         cmocka_unit_test(test_defaults_no_file),
         cmocka_unit_test(test_every_key),

@@ -19,6 +19,7 @@
 #define GZ   ENC_GZIP
 #define BR   ENC_BR
 #define BOTH (ENC_GZIP | ENC_BR)
+#define ZS   ENC_ZSTD
 
 struct enc_case {
     const char *value;
@@ -36,7 +37,11 @@ static const struct enc_case cases[] = {
     {"identity", 0},
     {"deflate", 0},
     {"compress", 0},
-    {"zstd", 0},
+    {"zstd", ZS},
+    {"ZSTD;q=0.5", ZS},
+    {"zstd;q=0", 0},
+    {"gzip, br, zstd", BOTH | ZS},
+    {"zst", 0},
     {"", 0},
     /* lists */
     {"gzip, br", BOTH},
@@ -47,7 +52,7 @@ static const struct enc_case cases[] = {
     {"gzip ", GZ},
     {"deflate, gzip", GZ},
     {"identity, br", BR},
-    {"gzip, deflate, br, zstd", BOTH},
+    {"gzip, deflate, br, zstd", BOTH | ZS},
     /* q-values: only zero refuses */
     {"br;q=0", 0},
     {"gzip;q=0", 0},
@@ -76,15 +81,15 @@ static const struct enc_case cases[] = {
     {"gzip;level=0", GZ},
     {"gzip;x=q=0", GZ}, /* not a q parameter */
     /* "*" and explicit entries */
-    {"*", BOTH},
+    {"*", BOTH | ZS},
     {"*;q=0", 0},
-    {"*;q=0.5", BOTH},
-    {"*, gzip;q=0", BR},
-    {"gzip;q=0, *", BR},
+    {"*;q=0.5", BOTH | ZS},
+    {"*, gzip;q=0", BR | ZS},
+    {"gzip;q=0, *", BR | ZS},
     {"*;q=0, gzip", GZ},
     {"br, *;q=0", BR},
     {"identity, *;q=0", 0},
-    {"deflate, *", BOTH},
+    {"deflate, *", BOTH | ZS},
     /* names must match exactly */
     {"gzipx", 0},
     {"xgzip", 0},
@@ -167,12 +172,98 @@ static void test_q_values(void **state)
     }
 }
 
+/* zstd and identity weights: by name, through "*", the name winning. */
+static void test_q_zstd_identity(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *value;
+        int zstd, identity;
+    } cases[] = {
+        {"zstd", 1000, -1},
+        {"zstd;q=0.3, identity;q=0.2", 300, 200},
+        {"identity;q=0", -1, 0},
+        {"IDENTITY", -1, 1000},
+        {"*;q=0", 0, 0},
+        {"*;q=0, identity", 0, 1000},
+        {"identity, *;q=0", 0, 1000},
+        {"*;q=0.4, zstd;q=0", 0, 400},
+        {"identity;q=0.0001", -1, -1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int q[ENC_INDEXES];
+        accept_encoding_q(cases[i].value, strlen(cases[i].value), q);
+        if (q[ENC_I_ZSTD] != cases[i].zstd || q[ENC_I_IDENTITY] != cases[i].identity)
+            fail_msg("\"%s\": zstd %d identity %d, want %d %d", cases[i].value,
+                     q[ENC_I_ZSTD], q[ENC_I_IDENTITY], cases[i].zstd,
+                     cases[i].identity);
+    }
+}
+
+/* encoding_choose(): the highest weight, the server's order on a tie,
+ * q=0 refusing, identity winning when weighted higher. */
+static void test_choose(void **state)
+{
+    (void)state;
+    static const unsigned char br_gz_zs[] = {ENC_I_BR, ENC_I_GZIP, ENC_I_ZSTD};
+    static const unsigned char gz_only[] = {ENC_I_GZIP};
+    static const struct {
+        const char *value;
+        const unsigned char *order;
+        size_t n;
+        int want; /* position in order, -1: identity */
+    } cases[] = {
+        {"gzip, br, zstd", br_gz_zs, 3, 0},
+        {"gzip, zstd", br_gz_zs, 3, 1},
+        {"zstd, gzip;q=0.9", br_gz_zs, 3, 2},
+        {"br;q=0.1, gzip;q=0.2", br_gz_zs, 3, 1},
+        {"br;q=0", br_gz_zs, 3, -1},
+        {"", br_gz_zs, 3, -1},
+        {"*", br_gz_zs, 3, 0},
+        {"*, br;q=0", br_gz_zs, 3, 1},
+        {"*;q=0", br_gz_zs, 3, -1},
+        {"gzip;q=0.5, identity", br_gz_zs, 3, -1},
+        {"gzip;q=0.5, identity;q=0.5", br_gz_zs, 3, 1}, /* a tie: coded */
+        {"gzip, identity;q=0", br_gz_zs, 3, 1},
+        {"identity;q=0", br_gz_zs, 3, -1}, /* nothing coded accepted */
+        {"br, zstd", gz_only, 1, -1},
+        {"gzip", gz_only, 0, -1},                /* encodings = off */
+        {"gzip;q=0.5, *;q=0.9", gz_only, 1, -1}, /* identity through "*" */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int q[ENC_INDEXES];
+        accept_encoding_q(cases[i].value, strlen(cases[i].value), q);
+        int got = encoding_choose(q, cases[i].order, cases[i].n);
+        if (got != cases[i].want)
+            fail_msg("\"%s\": chose %d, want %d", cases[i].value, got, cases[i].want);
+    }
+}
+
+/* The names and suffixes, and the names back to codings (N and N+1). */
+static void test_names(void **state)
+{
+    (void)state;
+    assert_string_equal(encoding_name(ENC_I_GZIP), "gzip");
+    assert_string_equal(encoding_name(ENC_I_BR), "br");
+    assert_string_equal(encoding_name(ENC_I_ZSTD), "zstd");
+    assert_null(encoding_name(ENC_CODINGS));
+    assert_null(encoding_name(-1));
+    assert_string_equal(encoding_suffix(ENC_I_ZSTD), ".zst");
+    assert_null(encoding_suffix(ENC_CODINGS));
+    assert_int_equal(encoding_by_name("zstd", 4), ENC_I_ZSTD);
+    assert_int_equal(encoding_by_name("zstd", 3), -1);
+    assert_int_equal(encoding_by_name("br", 2), ENC_I_BR);
+    assert_int_equal(encoding_by_name("gzip", 4), ENC_I_GZIP);
+    assert_int_equal(encoding_by_name("x-gzip", 6), -1);
+    assert_int_equal(encoding_by_name("identity", 8), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_encoding_table),
-        cmocka_unit_test(test_encoding_uses_len),
-        cmocka_unit_test(test_q_values),
+        cmocka_unit_test(test_encoding_table), cmocka_unit_test(test_encoding_uses_len),
+        cmocka_unit_test(test_q_values),       cmocka_unit_test(test_q_zstd_identity),
+        cmocka_unit_test(test_choose),         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

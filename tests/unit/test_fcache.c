@@ -198,6 +198,46 @@ static void test_sidecars(void **state)
     fcache_free(c);
 }
 
+/* .zst sidecars, and a compressed copy kept with its file: its ETag is the
+ * file's with the coding added, it is never checked again while the file
+ * is unchanged, and it goes (closed) when the file changes. */
+static void test_zst_and_copies(void **state)
+{
+    (void)state;
+    struct fcache *c = fcache_new(64, wrap, unwrap);
+    put("z.js", "let x = 1;\n", 5000);
+    put("z.js.zst", "zst", 5000);
+    struct fcache_file *f = fcache_get(c, rootfd, "z.js", 500);
+    assert_true(f->has_sidecar[FCACHE_ZST]);
+    assert_int_equal(f->sidecar[FCACHE_ZST].st.st_size, 3);
+    put("c.html", "<p>hello</p>\n", 5000);
+    f = fcache_get(c, rootfd, "c.html", 500);
+    assert_false(f->has_copy[ENC_I_BR]);
+    char p[256];
+    snprintf(p, sizeof(p), "%s/c.html", root);
+    int fd = open(p, O_RDONLY); /* any file will do as the copy */
+    assert_true(fd >= 0);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    int before = unwrapped;
+    fcache_set_copy(c, f, ENC_I_BR, fd, &st, 7);
+    assert_true(f->has_copy[ENC_I_BR]);
+    assert_int_equal(f->copy_len[ENC_I_BR], 7);
+    size_t n = strlen(f->file.etag);
+    assert_memory_equal(f->copy[ENC_I_BR].etag, f->file.etag, n - 1);
+    assert_string_equal(f->copy[ENC_I_BR].etag + n - 1, "-br\"");
+    assert_string_equal(f->copy[ENC_I_BR].lastmod, f->file.lastmod);
+    f = fcache_get(c, rootfd, "c.html", 500); /* a hit keeps it */
+    assert_true(f->has_copy[ENC_I_BR]);
+    f = fcache_get(c, rootfd, "c.html", 502); /* unchanged: kept */
+    assert_true(f->has_copy[ENC_I_BR]);
+    put("c.html", "<p>hello!</p>\n", 5001);
+    f = fcache_get(c, rootfd, "c.html", 504); /* changed: the copy goes */
+    assert_false(f->has_copy[ENC_I_BR]);
+    assert_true(unwrapped >= before + 2); /* the old file's body and the copy's */
+    fcache_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_snapshot_trusted_for_the_interval),
         cmocka_unit_test(test_deleted_and_negative),
         cmocka_unit_test(test_sidecars),
+        cmocka_unit_test(test_zst_and_copies),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -51,6 +51,9 @@ static void setup_req(struct fixture *x, enum http_method m, const char *sidecar
     if (strstr(sidecars, "gzip"))
         x->f.rep[x->f.n_rep++] =
             (struct rep_facts){400, MTIME, "\"g\"", LASTMOD, "gzip", ENC_GZIP};
+    if (strstr(sidecars, "zstd"))
+        x->f.rep[x->f.n_rep++] =
+            (struct rep_facts){350, MTIME, "\"z\"", LASTMOD, "zstd", ENC_ZSTD};
     reply_init(&x->rp, mem, sizeof(mem));
 }
 
@@ -193,11 +196,79 @@ static void test_siblings(void **state)
     assert_int_equal(represent(&x.rq, &x.f, &x.rp), 0);
     assert_string_equal(hdr(&x.rp, "Vary"), "Accept-Encoding");
     assert_string_equal(hdr(&x.rp, "Content-Encoding"), "gzip");
-    /* ranges apply to the representation sent */
+    /* a Range gets ranges of the file's own bytes, never of a coded form */
     setup_req(&x, METHOD_GET, "gzip", "Accept-Encoding", "gzip", "Range", "bytes=0-",
               NULL);
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 0);
+    assert_string_equal(hdr(&x.rp, "Content-Range"), "bytes 0-999/1000");
+    assert_null(hdr(&x.rp, "Content-Encoding"));
+    assert_string_equal(hdr(&x.rp, "Vary"), "Accept-Encoding");
+    /* the lone FILE.gz has no other bytes: its ranges are of the .gz */
+    setup_req(&x, METHOD_GET, "", "Accept-Encoding", "gzip", "Range", "bytes=0-9",
+              NULL);
+    x.f.vary = true;
+    x.f.rep[0].coding = "gzip";
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 0);
+    assert_string_equal(hdr(&x.rp, "Content-Range"), "bytes 0-9/1000");
+}
+
+/* zstd, identity's own weight, and "*" */
+static void test_zstd_and_identity(void **state)
+{
+    struct fixture x;
+    (void)state;
+    setup_req(&x, METHOD_GET, "br gzip zstd", "Accept-Encoding", "zstd, gzip;q=0.9",
+              NULL);
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 3);
+    assert_string_equal(hdr(&x.rp, "Content-Encoding"), "zstd");
+    assert_int_equal(x.rp.len, 350);
+    /* all equal: the server's order (the order of f->rep) */
+    setup_req(&x, METHOD_GET, "br gzip zstd", "Accept-Encoding", "zstd, gzip, br",
+              NULL);
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 1);
+    /* identity weighted above every coding: the file itself */
+    setup_req(&x, METHOD_GET, "br gzip zstd", "Accept-Encoding", "gzip;q=0.5, identity",
+              NULL);
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 0);
+    assert_null(hdr(&x.rp, "Content-Encoding"));
+    /* identity;q=0 refuses only identity: the best coding is sent */
+    setup_req(&x, METHOD_GET, "br gzip zstd", "Accept-Encoding",
+              "identity;q=0, gzip;q=0.2", NULL);
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 2);
+    /* "*" gives every coding not named its weight */
+    setup_req(&x, METHOD_GET, "gzip zstd", "Accept-Encoding", "*", NULL);
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 1);
+    /* ...but not one refused by name */
+    setup_req(&x, METHOD_GET, "gzip zstd", "Accept-Encoding", "*, gzip;q=0", NULL);
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 2);
+    /* nothing accepted: identity, even with identity;q=0 (no 406) */
+    setup_req(&x, METHOD_GET, "gzip", "Accept-Encoding", "*;q=0", NULL);
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 0);
+    assert_int_equal(x.rp.status, HTTP_STATUS_OK);
+}
+
+/* If-None-Match with the ETag of the representation chosen: 304; with
+ * another form's ETag: that form is not what the client would get, 200. */
+static void test_not_modified_per_form(void **state)
+{
+    struct fixture x;
+    (void)state;
+    setup_req(&x, METHOD_GET, "br gzip", "Accept-Encoding", "br", "If-None-Match",
+              "\"b\"", NULL);
     represent(&x.rq, &x.f, &x.rp);
-    assert_string_equal(hdr(&x.rp, "Content-Range"), "bytes 0-399/400");
+    assert_int_equal(x.rp.status, HTTP_STATUS_NOT_MODIFIED);
+    assert_string_equal(hdr(&x.rp, "ETag"), "\"b\"");
+    assert_string_equal(hdr(&x.rp, "Content-Encoding"), "br");
+    setup_req(&x, METHOD_GET, "br gzip", "If-None-Match", "\"f\"", NULL);
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 0);
+    assert_int_equal(x.rp.status, HTTP_STATUS_NOT_MODIFIED);
+    setup_req(&x, METHOD_GET, "br gzip", "Accept-Encoding", "br", "If-None-Match",
+              "\"f\"", NULL);
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 1);
+    assert_int_equal(x.rp.status, HTTP_STATUS_OK);
+    setup_req(&x, METHOD_GET, "br gzip", "If-None-Match", "\"g\"", NULL);
+    assert_int_equal(represent(&x.rq, &x.f, &x.rp), 0);
+    assert_int_equal(x.rp.status, HTTP_STATUS_OK);
 }
 
 static void test_cache_control_and_no_lastmod(void **state)
@@ -220,6 +291,8 @@ int main(void)
         cmocka_unit_test(test_206_and_416),
         cmocka_unit_test(test_siblings),
         cmocka_unit_test(test_cache_control_and_no_lastmod),
+        cmocka_unit_test(test_zstd_and_identity),
+        cmocka_unit_test(test_not_modified_per_form),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
