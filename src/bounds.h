@@ -114,6 +114,16 @@
 #define MH_USER_MAX 64
 /* count: workers = N; more event loops than this is a typo, not a machine. */
 #define MH_WORKERS_MAX 256
+/* count: listening sockets passed from one process to the next at a
+ * restart (SIGUSR2, systemd's fd store): an HTTP and an HTTPS one for each
+ * worker.  More passed than this: the rest are closed, and said so. */
+#define MH_INHERIT_FDS_MAX (2 * MH_WORKERS_MAX)
+/* seconds: how long the old process waits for its successor to serve
+ * (config load, docroot, certificates) before it gives up on the restart,
+ * stops the successor and keeps serving. */
+#define MH_HANDOVER_TIMEOUT_SEC 30
+/* count: fds in one FDSTORE=1 message (the kernel's SCM_MAX_FD is 253). */
+#define MH_FDSTORE_BATCH 200
 /* count: [errors] pages and [headers] lines. */
 #define MH_ERROR_PAGES_MAX   32
 #define MH_EXTRA_HEADERS_MAX 32

@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "config.h"
 #include "daemon.h"
+#include "handover.h"
 #include "libevent_check.h"
 #include "log.h"
 #include "redirects.h"
@@ -54,7 +55,8 @@ static const char usage[] =
     "  -V, --version       print the version and exit\n"
     "  -h, --help          print this help and exit\n"
     "\n"
-    "Signals: TERM/INT stop, HUP reloads the config, USR1 reopens the logs.\n"
+    "Signals: TERM/INT stop, HUP reloads the config, USR1 reopens the logs,\n"
+    "USR2 restarts on the same sockets (a new binary too).\n"
     "See minihttpd(8) and minihttpd.conf(5).\n";
 
 struct options {
@@ -149,6 +151,7 @@ static void die(const char *msg)
     if (!log_is_stderr())
         log_msg(MH_LOG_ERROR, "%s", msg);
     daemon_failed();
+    handover_failed(msg); /* a restart's new process: the old one logs it */
     exit(1);
 }
 
@@ -300,6 +303,7 @@ int main(int argc, char **argv)
     struct mh_error err;
     char config_abs[MH_FS_PATH_MAX], cwd[MH_FS_PATH_MAX];
 
+    handover_save_argv(argc, argv);
     parse_args(argc, argv, &o);
     if (o.check_redirects)
         return check_redirects(argc - optind, argv + optind);
@@ -323,18 +327,27 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGHUP);
     sigaddset(&sigs, SIGUSR1);
-    sigprocmask(SIG_BLOCK, &sigs, NULL);
+    sigaddset(&sigs, SIGUSR2);
+    /* SETMASK: a process a restart started comes with every signal blocked */
+    sigprocmask(SIG_SETMASK, &sigs, NULL);
     if (evthread_use_pthreads() != 0)
         die("minihttpd: cannot initialise libevent threads");
+    /* the listening sockets a restart (SIGUSR2, systemd's fd store) passed */
+    struct inherited *inh = calloc(1, sizeof(*inh));
+    if (!inh)
+        die("minihttpd: out of memory");
+    if (handover_collect(inh, &err) != 0)
+        die(err.msg);
+    bool successor = handover_is_successor();
     struct mh_config *cfg = config_load(o.config, &o.ov, &err);
     if (!cfg)
         die(err.msg);
     if (geteuid() == 0 && config_check_user(cfg, &err) != 0)
         die(err.msg);
-    if (o.daemon && pidfile_check(cfg->pid_file, &err) != 0)
+    if (o.daemon && !successor && pidfile_check(cfg->pid_file, &err) != 0)
         die(err.msg); /* before bind: say "already running", not "in use" */
     open_logs(cfg);
-    if (o.daemon) {
+    if (o.daemon && !successor) { /* a successor is its daemon's child */
         enum detach_result d = daemon_detach(&err);
         if (d == DETACH_PARENT)
             exit(0);
@@ -343,10 +356,14 @@ int main(int argc, char **argv)
     }
     char pid_file[MH_FS_PATH_MAX];
     snprintf(pid_file, sizeof(pid_file), "%s", cfg->pid_file);
-    struct server *srv = server_new(cfg, o.config, &o.ov, &err);
+    struct server *srv = server_new(cfg, o.config, &o.ov, inh, &err);
+    free(inh); /* what no worker took is closed */
     if (!srv)
         die(err.msg);
-    if (o.daemon && pidfile_write(pid_file, &err) != 0)
+    if (o.daemon && successor && pidfile_take_over(pid_file, &err) != 0)
+        die(err.msg);
+    if (o.daemon && !successor &&
+        (pidfile_write(pid_file, &err) != 0 || pidfile_give(pid_file, cfg, &err) != 0))
         die(err.msg);
     if (drop_privileges(cfg, &err) != 0) {
         if (o.daemon)
@@ -354,7 +371,14 @@ int main(int argc, char **argv)
         die(err.msg);
     }
     daemon_ready();
-    daemon_notify("READY=1"); /* every socket bound, root dropped: serving */
+    if (successor) { /* systemd follows the new main process */
+        char state[64];
+        snprintf(state, sizeof(state), "MAINPID=%ld\nREADY=1", (long)getpid());
+        daemon_notify(state);
+    } else {
+        daemon_notify("READY=1"); /* every socket bound, root dropped: serving */
+    }
+    handover_ready(); /* the old process stops accepting now */
     int rc = server_run(srv);
     server_free(srv);
     if (o.daemon)

@@ -27,11 +27,23 @@ class Notify:
         self.sock.bind(self.path)
 
     def next(self, timeout=10):
+        """The next state message; the fd store's messages (FDSTORE=1 with
+        the listening sockets) are kept in self.stored, their fds closed."""
         self.sock.settimeout(timeout)
-        try:
-            return self.sock.recv(4096).decode()
-        except socket.timeout:
-            return None
+        self.stored = getattr(self, "stored", [])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                msg, fds, _, _ = socket.recv_fds(self.sock, 4096, 256)
+            except socket.timeout:
+                return None
+            for fd in fds:
+                os.close(fd)
+            text = msg.decode()
+            if not text.startswith("FDSTORE"):
+                return text
+            self.stored.append((text, len(fds)))
+        return None
 
     def close(self):
         self.sock.close()
