@@ -124,6 +124,13 @@
 #define MH_HANDOVER_TIMEOUT_SEC 30
 /* count: fds in one FDSTORE=1 message (the kernel's SCM_MAX_FD is 253). */
 #define MH_FDSTORE_BATCH 200
+/* count: addresses and prefixes in `[status] allow` (a literal: it is
+ * quoted in the error message). */
+#define MH_STATUS_ALLOW_MAX 32
+/* bytes: the status page, JSON or Prometheus text: the fixed figures
+ * (under 2 KiB) and one line for each of the 500 status codes 100..599
+ * (under 80 bytes each in either form), with room to spare. */
+#define MH_STATUS_PAGE_MAX (64 * 1024)
 /* count: [errors] pages and [headers] lines. */
 #define MH_ERROR_PAGES_MAX   32
 #define MH_EXTRA_HEADERS_MAX 32

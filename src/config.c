@@ -46,6 +46,8 @@ enum key_type {
     K_USER,    /* user name */
     K_TYPE,    /* a media type */
     K_TEXT,    /* a header value; may be empty */
+    K_URLPATH, /* "off" (stored as "") or a normalised URL path: "/a/b" */
+    K_ACL,     /* addresses and CIDR prefixes (statusacl.h) */
 };
 
 /* What a reload (SIGHUP) does with a changed value. */
@@ -108,14 +110,16 @@ static const struct key_def keys[] = {
     {"tls", "port", K_PORT, 1, 65535, "8443", RESTART, F(tls_port)},
     {"tls", "redirect_http", K_BOOL, 0, 0, "off", RELOAD, F(tls_redirect_http)},
     {"tls", "hsts", K_TEXT, 0, 0, "off", RELOAD, F(tls_hsts)},
+    {"status", "path", K_URLPATH, 0, 0, "off", RELOAD, F(status_path)},
+    {"status", "allow", K_ACL, 0, 0, "127.0.0.1 ::1", RELOAD, F(status_allow)},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 /* The sections: [server], [log], [mime] and [tls] hold table keys (and
  * [mime] extension overrides), [errors] statuses, [headers] header names. */
-static const char *const sections[] = {"server", "log",     "mime",
-                                       "errors", "headers", "tls"};
+static const char *const sections[] = {"server",  "log", "mime",  "errors",
+                                       "headers", "tls", "status"};
 
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -325,6 +329,29 @@ static bool set_value(struct mh_config *cfg, const struct key_def *k, const char
         if (!strchr(v, '/') || !copy_str(field, k->size, v))
             return refuse(why, "must be a media type like application/octet-stream");
         return true;
+    case K_URLPATH: {
+        if (!strcmp(v, "off")) {
+            field[0] = '\0';
+            return true;
+        }
+        char norm[MH_URL_PATH_MAX];
+        struct path_out po = {.buf = norm, .cap = sizeof(norm)};
+        if (v[0] != '/' || strchr(v, '%') || strchr(v, '?') ||
+            path_resolve(v, strlen(v), &po) != PATH_OK || strcmp(norm, v) ||
+            !copy_str(field, k->size, v))
+            return refuse(why, "must be off or a URL path like "
+                               "/.well-known/minihttpd/status (no ., .., //, %%, ?)");
+        return true;
+    }
+    case K_ACL: {
+        size_t at, n;
+        enum statusacl_result r =
+            statusacl_parse(v, strlen(v), (struct statusacl *)(void *)field, &at, &n);
+        if (r != STATUSACL_OK)
+            return refuse(why, "%s%.*s%s %s", n ? "\"" : "", (int)(n < 40 ? n : 40),
+                          v + at, n ? "\"" : "", statusacl_error_text(r));
+        return true;
+    }
     }
     return refuse(why, "unknown key type");
 }
@@ -946,7 +973,10 @@ static bool same_value(const struct key_def *k, const struct mh_config *a,
     case K_USER:
     case K_TYPE:
     case K_TEXT:
+    case K_URLPATH:
         return strncmp(x, y, k->size) == 0;
+    case K_ACL:
+        return memcmp(x, y, k->size) == 0;
     }
     return false;
 }

@@ -11,6 +11,7 @@
 #include "bounds.h"
 #include "headers.h"
 #include "mimetab.h"
+#include "statusacl.h"
 
 #define MH_DEFAULT_CONFIG "/etc/minihttpd.conf"
 
@@ -77,6 +78,8 @@ struct mh_config {
     unsigned tls_port;
     bool tls_redirect_http;             /* plain-HTTP requests: 301 to https:// */
     char tls_hsts[MH_HEADER_VALUE_MAX]; /* Strict-Transport-Security; "": none */
+    char status_path[MH_URL_PATH_MAX];  /* [status] path; "": off */
+    struct statusacl status_allow;      /* [status] allow */
     struct mimetab types;               /* from types_file */
     struct mimetab overrides;           /* from [mime] extension keys */
 };

@@ -54,6 +54,10 @@ void fcache_free(struct fcache *c);
 struct fcache_file *fcache_get(struct fcache *c, int rootfd, const char *rel,
                                time_t now);
 
+/* Lookups answered from the cache (revalidated ones included), and those
+ * that opened the files anew, since the cache was made. */
+void fcache_counts(const struct fcache *c, uint64_t *hits, uint64_t *misses);
+
 /* Forget everything (the docroot or the config changed). */
 void fcache_flush(struct fcache *c);
 

@@ -52,6 +52,7 @@
 #include "response.h"
 #include "route.h"
 #include "status.h"
+#include "statushttp.h"
 
 /* The worst head (see MH_RESPONSE_HEAD_MAX): a 301 with its Location (a
  * request line, every byte percent-encoded), the common headers with every
@@ -81,7 +82,8 @@ struct handler_ctx {
     time_t now;             /* the current request's time */
     time_t root_err_logged; /* when a failing docroot was last logged */
     bool stopping;          /* shutting down: answer with Connection: close */
-    time_t date_sec;        /* the second `date` was formatted for */
+    const struct status_source *status; /* the status page's figures, or NULL */
+    time_t date_sec;                    /* the second `date` was formatted for */
     char date[HTTPDATE_LEN];
     struct response common; /* Date, Server, [headers]: every response's */
     time_t common_sec;      /* the second `common` was built for; 0: rebuild */
@@ -622,6 +624,8 @@ static void decide(struct handler_ctx *h, const struct request *rq, struct path_
         return;
     }
     h->path = p;
+    if (h->status && status_serve(h->status, h->cfg, conn_peer(h->conn), p, query, rp))
+        return; /* [status] path */
     if (h->cfg->tls && h->cfg->tls_redirect_http && !conn_is_tls(h->conn) &&
         redirect_https(h, rq, p, query, rp))
         return;
@@ -1035,6 +1039,16 @@ void handler_use_config(struct handler_ctx *h, const struct mh_config *cfg, int 
         memset(&st, 0, sizeof(st));
     use_root(h, rootfd, &st);
     switch_config(h, cfg);
+}
+
+void handler_set_status(struct handler_ctx *h, const struct status_source *src)
+{
+    h->status = src;
+}
+
+void handler_cache_counts(const struct handler_ctx *h, uint64_t *hits, uint64_t *misses)
+{
+    fcache_counts(h->files, hits, misses);
 }
 
 void handler_stop(struct handler_ctx *h)

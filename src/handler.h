@@ -2,6 +2,8 @@
 #ifndef MH_HANDLER_H
 #define MH_HANDLER_H
 
+#include <stdint.h>
+
 #include "config.h"
 
 struct evhttp_request;
@@ -26,6 +28,15 @@ void handler_tick(struct handler_ctx *h);
  * it cannot fail, so every worker switches once the main thread has made
  * what they need. */
 void handler_use_config(struct handler_ctx *h, const struct mh_config *cfg, int rootfd);
+
+/* The status page ([status] path) reads every worker's figures from src
+ * (the server's, outliving the handler). */
+struct status_source;
+void handler_set_status(struct handler_ctx *h, const struct status_source *src);
+
+/* The open-file cache's hits and misses so far (this worker's thread). */
+void handler_cache_counts(const struct handler_ctx *h, uint64_t *hits,
+                          uint64_t *misses);
 
 /* Shutting down: every response from now on closes its connection. */
 void handler_stop(struct handler_ctx *h);

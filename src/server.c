@@ -46,6 +46,8 @@
 #include "handover.h"
 #include "buf.h"
 #include "log.h"
+#include "metrics.h"
+#include "statushttp.h"
 #include "tls.h"
 
 /* A config shared by the workers; freed by whoever drops the last ref. */
@@ -73,6 +75,7 @@ struct worker {
     _Atomic(struct handover *) next; /* handed over by a reload */
     struct handler_ctx *h;
     struct accesslog_writer alog;
+    struct metrics *m; /* its counters for the status page (srv->metrics[id]) */
 };
 
 struct server {
@@ -85,9 +88,11 @@ struct server {
     struct worker *workers;
     struct event_base *base;
     struct event *signals[5];
-    struct inherited *inh;      /* sockets passed at start; only during server_new() */
-    pid_t successor;            /* SIGUSR2: the process starting on our sockets */
-    struct event *successor_ev; /* its readiness pipe, with a time limit */
+    struct inherited *inh;       /* sockets passed at start; only during server_new() */
+    struct metrics *metrics;     /* one per worker, cache-line aligned */
+    struct status_source status; /* what the status page reads */
+    pid_t successor;             /* SIGUSR2: the process starting on our sockets */
+    struct event *successor_ev;  /* its readiness pipe, with a time limit */
     char successor_said[MH_ERROR_MAX + 1]; /* 'R', or 'E' and why it failed */
     size_t successor_len;
 };
@@ -335,6 +340,7 @@ static void flush_log(struct worker *w)
     accesslog_flush(&w->alog);
     if (!w->alog.dropped && !w->alog.torn)
         return;
+    metrics_add(&w->m->log_dropped, w->alog.dropped);
     log_msg(MH_LOG_ERROR,
             "worker %u: %llu access-log lines lost%s: cannot write %s (disk full?)",
             w->id, (unsigned long long)w->alog.dropped,
@@ -349,6 +355,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     flush_log(w);
+    uint64_t hits, misses; /* published once a second: fcache is the thread's own */
+    handler_cache_counts(w->h, &hits, &misses);
+    atomic_store_explicit(&w->m->cache_hits, hits, memory_order_relaxed);
+    atomic_store_explicit(&w->m->cache_misses, misses, memory_order_relaxed);
     handler_tick(w->h);
     conn_table_tick(w->conns);
     if (w->tls)
@@ -487,6 +497,8 @@ static int worker_init(struct worker *w, int rootfd, struct tls_ctx *tls,
     w->http = w->base ? new_evhttp(w->base, cfg) : NULL;
     w->https = w->http && cfg->tls ? new_evhttp(w->base, cfg) : NULL;
     w->tick = w->http ? event_new(w->base, -1, EV_PERSIST, on_tick, w) : NULL;
+    if (w->h)
+        handler_set_status(w->h, &w->srv->status);
     if (!w->tick || (cfg->tls && !w->https) || event_add(w->tick, &sec) != 0) {
         if (w->h)
             snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot set up worker %u",
@@ -526,6 +538,7 @@ static int worker_listen(struct worker *w, const struct fd_budget *budget,
     }
     if (w->bound_tls)
         conn_table_add_tls(w->conns, w->https, w->bound_tls, w->tls);
+    conn_table_set_metrics(w->conns, w->m);
     return 0;
 }
 
@@ -842,7 +855,13 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
     s->nworkers = worker_count(cfg);
     s->cur = cfg_share(cfg, 1);
     s->workers = calloc(s->nworkers, sizeof(*s->workers));
-    if (!s->cur || !s->workers) {
+    s->metrics =
+        aligned_alloc(_Alignof(struct metrics), s->nworkers * sizeof(*s->metrics));
+    for (unsigned i = 0; s->metrics && i < s->nworkers; i++)
+        metrics_init(&s->metrics[i]);
+    s->status = (struct status_source){.workers = s->metrics, .n = s->nworkers};
+    clock_gettime(CLOCK_MONOTONIC, &s->status.started);
+    if (!s->cur || !s->workers || !s->metrics) {
         if (!s->cur)
             config_free(cfg);
         snprintf(err->msg, sizeof(err->msg), "minihttpd: out of memory");
@@ -901,6 +920,7 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
         struct worker *w = &s->workers[i];
         w->srv = s;
         w->id = i;
+        w->m = &s->metrics[i];
         w->cfg = s->cur;
         atomic_fetch_add(&s->cur->refs, 1);
         atomic_init(&w->next, NULL);
@@ -1006,6 +1026,7 @@ void server_free(struct server *s)
     if (s->base)
         event_base_free(s->base);
     free(s->workers);
+    free(s->metrics);
     cfg_release(s->cur);
     free(s);
 }
