@@ -116,7 +116,7 @@ static const struct key_def keys[] = {
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-/* The sections: [server], [log], [mime] and [tls] hold table keys (and
+/* The sections: [server], [log], [mime], [tls] and [status] hold table keys (and
  * [mime] extension overrides), [errors] statuses, [headers] header names. */
 static const char *const sections[] = {"server",  "log", "mime",  "errors",
                                        "headers", "tls", "status"};
