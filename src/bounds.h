@@ -122,6 +122,12 @@
  * (config load, docroot, certificates) before it gives up on the restart,
  * stops the successor and keeps serving. */
 #define MH_HANDOVER_TIMEOUT_SEC 30
+/* seconds: how long `minihttpd --reload PID` waits for the server to say
+ * how the reload went (loading a config and a certificate takes well
+ * under a second; a server stuck longer is reported as such). */
+#define MH_RELOAD_WAIT_SEC 30
+/* milliseconds: how often it looks. */
+#define MH_RELOAD_POLL_MS 50
 /* count: fds in one FDSTORE=1 message (the kernel's SCM_MAX_FD is 253). */
 #define MH_FDSTORE_BATCH 200
 /* count: addresses and prefixes in `[status] allow` (a literal: it is

@@ -228,6 +228,24 @@ static bool same_program_alive(pid_t pid)
     return !theirs[0] || !ours[0] || strcmp(theirs, ours) == 0;
 }
 
+bool daemon_is_server(pid_t pid)
+{
+    char path[64], stat[128] = "";
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, stat, sizeof(stat) - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    stat[n > 0 ? n : 0] = '\0';
+    const char *st = strrchr(stat, ')'); /* "pid (comm) S ...": S the state */
+    if (pid <= 0 || !st || st[1] != ' ' || st[2] == 'Z' || st[2] == 'X')
+        return false; /* gone, or exited and not yet reaped */
+    char num[24], comm[64];
+    snprintf(num, sizeof(num), "%ld", (long)pid);
+    proc_comm(num, comm, sizeof(comm));
+    return comm[0] && same_program_alive(pid);
+}
+
 int pidfile_check(const char *path, struct mh_error *err)
 {
     pid_t old = pidfile_read(path);

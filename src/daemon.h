@@ -2,6 +2,9 @@
 #ifndef MH_DAEMON_H
 #define MH_DAEMON_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "config.h"
 
 enum detach_result {
@@ -33,6 +36,9 @@ void daemon_notify(const char *state);
 /* The same with n (at most MH_FDSTORE_BATCH) descriptors attached, as
  * "FDSTORE=1" wants them. */
 void daemon_notify_fds(const char *state, const int *fds, unsigned n);
+
+/* Whether pid is a live process running our program (by /proc). */
+bool daemon_is_server(pid_t pid);
 
 /* -1 with err filled when path names a live minihttpd (a process whose
  * command name is ours); 0 when the file is missing, empty, or stale (its

@@ -33,6 +33,7 @@
 #include "libevent_check.h"
 #include "log.h"
 #include "redirects.h"
+#include "reloadstate.h"
 #include "server.h"
 #include "tls.h"
 
@@ -49,6 +50,8 @@ static const char usage[] =
     "  -r, --docroot DIR   serve DIR (overrides docroot)\n"
     "  -p, --port PORT     listen on PORT (overrides port)\n"
     "  -l, --listen ADDR   listen on ADDR (overrides listen)\n"
+    "  --reload PID        check the config, then have server PID reload it and\n"
+    "                      report how it went (exit 1 if it refused it)\n"
     "  --check-redirects FILE...\n"
     "                      print the rules of _redirects files as understood,\n"
     "                      and each bad line as FILE:LINE; exit 1 if one is bad\n"
@@ -62,6 +65,7 @@ static const char usage[] =
 struct options {
     const char *config; /* NULL: the default path */
     int test, daemon, check_redirects;
+    const char *reload_pid; /* --reload PID */
     struct mh_overrides ov;
 };
 
@@ -77,6 +81,7 @@ static void parse_args(int argc, char **argv, struct options *o)
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {"check-redirects", no_argument, NULL, 'R'},
+        {"reload", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -110,6 +115,9 @@ static void parse_args(int argc, char **argv, struct options *o)
         case 'R':
             o->check_redirects = 1;
             return; /* the rest are file names */
+        case 'L':
+            o->reload_pid = optarg;
+            break;
         default:
             fputs("Try 'minihttpd -h' for more information.\n", stderr);
             exit(1);
@@ -207,6 +215,67 @@ static int check_config(const char *path, const struct mh_overrides *ov)
     printf("%s: syntax is ok\n", config_name(cfg));
     config_free(cfg);
     return 0;
+}
+
+/* --reload PID: the config checked as -t does, SIGHUP, then the outcome
+ * the server leaves in $RUNTIME_DIRECTORY/reload: 0 when it applied all
+ * of the new config, 1 with the reason on stderr otherwise. */
+static int reload_server(const char *pidtext, const char *config,
+                         const struct mh_overrides *ov)
+{
+    char *end, dir[MH_FS_PATH_MAX], msg[MH_ERROR_MAX];
+    struct mh_error err;
+    errno = 0;
+    long pid = strtol(pidtext, &end, 10);
+    if (errno || *end || pid <= 1 || pid > INT32_MAX || !daemon_is_server((pid_t)pid)) {
+        char q[64];
+        fprintf(stderr, "minihttpd: --reload %s: not a running minihttpd\n",
+                buf_escape_str(q, sizeof(q), pidtext));
+        return 1;
+    }
+    if (!reloadstate_dir(dir, sizeof(dir))) {
+        fputs("minihttpd: --reload needs $RUNTIME_DIRECTORY, where the server "
+              "writes the outcome (RuntimeDirectory= in the unit)\n",
+              stderr);
+        return 1;
+    }
+    if (check_config(config, ov) != 0) {
+        fprintf(stderr,
+                "minihttpd: not reloading pid %ld: the config is bad; it "
+                "keeps running with its configuration\n",
+                pid);
+        return 1;
+    }
+    uint64_t before = 0, gen;
+    bool ok;
+    if (reloadstate_read(dir, &before, &ok, msg, sizeof(msg), &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    if (kill((pid_t)pid, SIGHUP) != 0) {
+        fprintf(stderr, "minihttpd: cannot signal pid %ld: %s\n", pid, strerror(errno));
+        return 1;
+    }
+    struct timespec step = {0, MH_RELOAD_POLL_MS * 1000000L};
+    for (int i = 0; i < MH_RELOAD_WAIT_SEC * 1000 / MH_RELOAD_POLL_MS; i++) {
+        nanosleep(&step, NULL);
+        int r = reloadstate_read(dir, &gen, &ok, msg, sizeof(msg), &err);
+        if (r < 0) {
+            fprintf(stderr, "%s\n", err.msg);
+            return 1;
+        }
+        if (r == 1 && gen > before) {
+            fprintf(ok ? stdout : stderr, "minihttpd: pid %ld: %s\n", pid, msg);
+            return ok ? 0 : 1;
+        }
+        if (!daemon_is_server((pid_t)pid)) {
+            fprintf(stderr, "minihttpd: pid %ld exited during the reload\n", pid);
+            return 1;
+        }
+    }
+    fprintf(stderr, "minihttpd: pid %ld did not report the reload within %d s\n", pid,
+            MH_RELOAD_WAIT_SEC);
+    return 1;
 }
 
 /* --check-redirects: one bad line of the file being checked. */
@@ -311,6 +380,8 @@ int main(int argc, char **argv)
         die(err.msg);
     if (o.test) /* messages name the file as it was given */
         return check_config(o.config, &o.ov);
+    if (o.reload_pid)
+        return reload_server(o.reload_pid, o.config, &o.ov);
     /* relative paths, on the command line and in the config, are resolved
      * against this directory now and at every reload (after -d's chdir) */
     if (getcwd(cwd, sizeof(cwd)))

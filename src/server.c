@@ -47,6 +47,7 @@
 #include "buf.h"
 #include "log.h"
 #include "metrics.h"
+#include "reloadstate.h"
 #include "statushttp.h"
 #include "tls.h"
 
@@ -91,8 +92,10 @@ struct server {
     struct inherited *inh;       /* sockets passed at start; only during server_new() */
     struct metrics *metrics;     /* one per worker, cache-line aligned */
     struct status_source status; /* what the status page reads */
-    pid_t successor;             /* SIGUSR2: the process starting on our sockets */
-    struct event *successor_ev;  /* its readiness pipe, with a time limit */
+    char state_dir[MH_FS_PATH_MAX]; /* where reload outcomes go; "": nowhere */
+    uint64_t reloads;               /* SIGHUPs handled, numbering the outcomes */
+    pid_t successor;                /* SIGUSR2: the process starting on our sockets */
+    struct event *successor_ev;     /* its readiness pipe, with a time limit */
     char successor_said[MH_ERROR_MAX + 1]; /* 'R', or 'E' and why it failed */
     size_t successor_len;
 };
@@ -583,31 +586,38 @@ static void reopen_logs(const struct mh_config *cfg)
         log_msg(MH_LOG_ERROR, "%s", err.msg);
 }
 
-static void reload(struct server *s)
+/* Load the config again and hand it to every worker, or keep the running
+ * one.  True when all of it applies; false with why filled (and logged)
+ * when it was refused, or applied without its new certificate. */
+static bool reload(struct server *s, struct mh_error *why)
 {
     struct mh_error err;
     struct mh_config *cfg =
         config_load(s->config_path[0] ? s->config_path : NULL, &s->ov, &err);
     if (!cfg) {
-        log_msg(MH_LOG_ERROR, "reload failed, keeping the running configuration: %s",
-                err.msg);
-        return;
+        mh_error_set(why, "reload failed, keeping the running configuration: %s",
+                     err.msg);
+        log_msg(MH_LOG_ERROR, "%s", why->msg);
+        return false;
     }
     const char *key = config_restart_key(s->cur->cfg, cfg); /* the key table says */
     if (key) {
-        log_msg(MH_LOG_ERROR,
-                "reload refused: changing %s needs a restart; keeping "
-                "the running configuration",
-                key);
+        mh_error_set(why,
+                     "reload refused: changing %s needs a restart; keeping "
+                     "the running configuration",
+                     key);
+        log_msg(MH_LOG_ERROR, "%s", why->msg);
         config_free(cfg);
-        return;
+        return false;
     }
     struct cfg_ref *ref = cfg_share(cfg, (int)s->nworkers + 1);
     if (!ref) {
-        log_msg(MH_LOG_ERROR, "reload failed: out of memory");
+        mh_error_set(why, "reload failed: out of memory");
+        log_msg(MH_LOG_ERROR, "%s", why->msg);
         config_free(cfg);
-        return;
+        return false;
     }
+    bool whole = true;
     /* everything a worker needs to switch, made here, before any does */
     struct handover **ho = calloc(s->nworkers, sizeof(*ho));
     int *fds = calloc(s->nworkers, sizeof(*fds));
@@ -617,8 +627,10 @@ static void reload(struct server *s)
     struct mh_error terr;
     if (!e && (!tls || make_tls(cfg, s->nworkers, tls, &terr) != 0)) {
         /* a bad or mismatched pair: the rest of the config still applies */
-        log_msg(MH_LOG_ERROR, "certificate not reloaded, keeping the one in use: %s",
-                tls ? terr.msg : "out of memory");
+        mh_error_set(why, "certificate not reloaded, keeping the one in use: %s",
+                     tls ? terr.msg : "out of memory");
+        log_msg(MH_LOG_ERROR, "%s", why->msg);
+        whole = false;
         for (unsigned i = 0; tls && i < s->nworkers; i++)
             tls[i] = NULL;
     }
@@ -633,10 +645,11 @@ static void reload(struct server *s)
     free(tls);
     if (e) {
         char d[MH_ERROR_MAX / 2];
-        log_msg(MH_LOG_ERROR,
-                "reload refused: cannot open docroot %s: %s; keeping "
-                "the running configuration",
-                buf_escape_str(d, sizeof(d), cfg->docroot), strerror(e));
+        mh_error_set(why,
+                     "reload refused: cannot open docroot %s: %s; keeping "
+                     "the running configuration",
+                     buf_escape_str(d, sizeof(d), cfg->docroot), strerror(e));
+        log_msg(MH_LOG_ERROR, "%s", why->msg);
         for (unsigned i = 0; opened && i < s->nworkers; i++)
             close(fds[i]);
         for (unsigned i = 0; ho && i < s->nworkers; i++)
@@ -645,7 +658,7 @@ static void reload(struct server *s)
         free(fds);
         config_free(ref->cfg);
         free(ref);
-        return;
+        return false;
     }
     free(fds);
     if (strcmp(cfg->access_log, s->cur->cfg->access_log) ||
@@ -658,6 +671,21 @@ static void reload(struct server *s)
     cfg_release(s->cur);
     s->cur = ref;
     log_msg(MH_LOG_NOTICE, "configuration reloaded from %s", config_name(cfg));
+    if (whole)
+        mh_error_set(why, "configuration reloaded from %s", config_name(cfg));
+    return whole;
+}
+
+/* SIGHUP: reload, and leave the outcome where the command that asked for
+ * it reads it (reloadstate.h), when there is such a place. */
+static void reload_and_tell(struct server *s)
+{
+    struct mh_error why, err;
+    bool ok = reload(s, &why);
+    s->reloads++;
+    if (s->state_dir[0] &&
+        reloadstate_write(s->state_dir, s->reloads, ok, why.msg, &err) != 0)
+        log_msg(MH_LOG_ERROR, "%s", err.msg);
 }
 
 /* --- restarts: SIGUSR2 --- */
@@ -794,7 +822,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
         break;
     case SIGHUP: /* systemd shows "reloading" until READY=1 */
         daemon_notify("RELOADING=1");
-        reload(s);
+        reload_and_tell(s);
         daemon_notify("READY=1");
         break;
     case SIGUSR1:
@@ -852,6 +880,15 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
     struct tls_ctx **tls = NULL; /* [tls]: one context per worker, the same */
     keep_overrides(s, config_path, ov);
     s->inh = inh;
+    if (reloadstate_dir(s->state_dir, sizeof(s->state_dir))) {
+        /* numbered on from what a process before us wrote (a restart) */
+        struct mh_error rerr;
+        bool rok;
+        char msg[64];
+        if (reloadstate_read(s->state_dir, &s->reloads, &rok, msg, sizeof(msg), &rerr) <
+            0)
+            s->reloads = 0;
+    }
     s->nworkers = worker_count(cfg);
     s->cur = cfg_share(cfg, 1);
     s->workers = calloc(s->nworkers, sizeof(*s->workers));
