@@ -418,7 +418,11 @@ int main(int argc, char **argv)
     if (o.daemon && !successor && pidfile_check(cfg->pid_file, &err) != 0)
         die(err.msg); /* before bind: say "already running", not "in use" */
     open_logs(cfg);
-    if (o.daemon && !successor) { /* a successor is its daemon's child */
+    /* a successor is its daemon's child: detached already; it was started
+     * in the first one's directory, which relative paths still use (ov.cwd) */
+    if (o.daemon && successor && chdir("/") != 0)
+        die("minihttpd: chdir /: cannot leave the start-up directory");
+    if (o.daemon && !successor) {
         enum detach_result d = daemon_detach(&err);
         if (d == DETACH_PARENT)
             exit(0);

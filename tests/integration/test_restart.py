@@ -273,7 +273,10 @@ def test_port_change_is_a_real_restart():
         d.start()
         old_port, new_port = d.port, free_port()
         d.config(port=new_port)
-        d.restart()
+        new = d.restart()
+        # detached as the first daemon was, its relative paths (docroot =
+        # www) resolved against the directory the first one started in
+        assert os.readlink("/proc/%d/cwd" % new) == "/"
         assert get(new_port, "/").status == 200
         try:
             socket.create_connection(("127.0.0.1", old_port), 2).close()
