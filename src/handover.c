@@ -89,6 +89,7 @@ static int usable(int fd, struct sockaddr_storage *sa)
     if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) != 0 || v != SOCK_STREAM)
         return 0;
     len = sizeof(*sa);
+    memset(sa, 0, sizeof(*sa)); /* compared whole by handover_close_rest() */
     if (getsockname(fd, (struct sockaddr *)sa, &len) != 0 ||
         (sa->ss_family != AF_INET && sa->ss_family != AF_INET6))
         return 0;
