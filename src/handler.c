@@ -624,7 +624,7 @@ static void decide(struct handler_ctx *h, const struct request *rq, struct path_
         return;
     }
     h->path = p;
-    if (h->status && status_serve(h->status, h->cfg, conn_peer(h->conn), p, query, rp))
+    if (h->status && status_serve(h->status, h->cfg, h->conn, p, query, rp))
         return; /* [status] path */
     if (h->cfg->tls && h->cfg->tls_redirect_http && !conn_is_tls(h->conn) &&
         redirect_https(h, rq, p, query, rp))

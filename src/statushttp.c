@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "log.h"
 #include "statuspage.h"
 #include "status.h"
@@ -23,13 +24,14 @@ static void release_page(const void *data, size_t len, void *arg)
 }
 
 bool status_serve(const struct status_source *src, const struct mh_config *cfg,
-                  const char *peer, const struct path_out *p, const char *query,
+                  const struct conn *c, const struct path_out *p, const char *query,
                   struct reply *rp)
 {
     if (!cfg->status_path[0] || p->len != strlen(cfg->status_path) ||
         memcmp(p->buf, cfg->status_path, p->len) != 0)
         return false;
     /* not there for others, as if it did not exist */
+    const char *peer = conn_peer(c);
     if (!statusacl_allows(&cfg->status_allow, peer, strlen(peer))) {
         reply_status(rp, HTTP_STATUS_NOT_FOUND);
         return true;

@@ -18,11 +18,14 @@ struct status_source {
     struct timespec started; /* CLOCK_MONOTONIC */
 };
 
-/* If p is cfg's status path: fill rp (200 with the page for a peer in
+struct conn;
+
+/* If p is cfg's status path: fill rp (200 with the page for a peer of c in
  * [status] allow; 404 for any other; 400 for an unknown ?format=) and
- * return true.  Otherwise false, rp untouched. */
+ * return true.  Otherwise false, rp untouched (and nothing else done:
+ * this runs on every request). */
 bool status_serve(const struct status_source *src, const struct mh_config *cfg,
-                  const char *peer, const struct path_out *p, const char *query,
+                  const struct conn *c, const struct path_out *p, const char *query,
                   struct reply *rp);
 
 #endif
