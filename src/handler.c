@@ -82,13 +82,14 @@ struct handler_ctx {
     time_t now;             /* the current request's time */
     time_t root_err_logged; /* when a failing docroot was last logged */
     bool stopping;          /* shutting down: answer with Connection: close */
-    const struct status_source *status; /* the status page's figures, or NULL */
-    time_t date_sec;                    /* the second `date` was formatted for */
+    time_t date_sec;        /* the second `date` was formatted for */
     char date[HTTPDATE_LEN];
     struct response common; /* Date, Server, [headers]: every response's */
     time_t common_sec;      /* the second `common` was built for; 0: rebuild */
     char head_mem[MH_RESPONSE_HEAD_MAX];
     char common_mem[MH_RESPONSE_HEAD_MAX];
+    /* the status page's figures ([status] path), or NULL */
+    const struct status_source *status;
 };
 
 /* --- the request, copied out of evhttp --- */
