@@ -116,6 +116,29 @@
 #define MH_USER_MAX 64
 /* count: workers = N; more event loops than this is a typo, not a machine. */
 #define MH_WORKERS_MAX 256
+/* count: listening sockets passed from one process to the next at a
+ * restart (SIGUSR2, systemd's fd store): an HTTP and an HTTPS one for each
+ * worker.  More passed than this: the rest are closed, and said so. */
+#define MH_INHERIT_FDS_MAX (2 * MH_WORKERS_MAX)
+/* seconds: how long the old process waits for its successor to serve
+ * (config load, docroot, certificates) before it gives up on the restart,
+ * stops the successor and keeps serving. */
+#define MH_HANDOVER_TIMEOUT_SEC 30
+/* seconds: how long `minihttpd --reload PID` waits for the server to say
+ * how the reload went (loading a config and a certificate takes well
+ * under a second; a server stuck longer is reported as such). */
+#define MH_RELOAD_WAIT_SEC 30
+/* milliseconds: how often it looks. */
+#define MH_RELOAD_POLL_MS 50
+/* count: fds in one FDSTORE=1 message (the kernel's SCM_MAX_FD is 253). */
+#define MH_FDSTORE_BATCH 200
+/* count: addresses and prefixes in `[status] allow` (a literal: it is
+ * quoted in the error message). */
+#define MH_STATUS_ALLOW_MAX 32
+/* bytes: the status page, JSON or Prometheus text: the fixed figures
+ * (under 2 KiB) and one line for each of the 500 status codes 100..599
+ * (under 80 bytes each in either form), with room to spare. */
+#define MH_STATUS_PAGE_MAX (64 * 1024)
 /* count: [errors] pages and [headers] lines. */
 #define MH_ERROR_PAGES_MAX   32
 #define MH_EXTRA_HEADERS_MAX 32

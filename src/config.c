@@ -52,6 +52,8 @@ enum key_type {
     K_TYPES,   /* space-separated media types */
     K_SIZE,    /* bytes in [MH_ZCACHE_SIZE_MIN, MH_ZCACHE_SIZE_MAX], with an
                   optional K, M or G (powers of 1024) */
+    K_URLPATH, /* "off" (stored as "") or a normalised URL path: "/a/b" */
+    K_ACL,     /* addresses and CIDR prefixes (statusacl.h) */
 };
 
 /* What a reload (SIGHUP) does with a changed value. */
@@ -126,15 +128,19 @@ static const struct key_def keys[] = {
     {"compress", "cache_dir", K_PATH, 0, 0, "", RESTART, F(cache_dir)},
     /* the compression threads and their index are made at start */
     {"compress", "cache_size", K_SIZE, 0, 0, "256M", RESTART, F(cache_size)},
+    {"status", "path", K_URLPATH, 0, 0, "off", RELOAD, F(status_path)},
+    {"status", "allow", K_ACL, 0, 0, "127.0.0.1 ::1", RELOAD, F(status_allow)},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-/* The sections: [server], [log], [mime] and [tls] hold table keys (and
- * [mime] extension overrides), [errors] statuses, [headers] header names,
- * [access] and [access /prefix/] the keys of access_keys[]. */
-static const char *const sections[] = {"server",  "log", "mime",     "errors",
-                                       "headers", "tls", "compress", "access"};
+/* The sections: [server], [log], [mime], [tls], [compress] and [status]
+ * hold table keys (and [mime] extension overrides), [errors] statuses,
+ * [headers] header names, [access] and [access /prefix/] the keys of
+ * access_keys[]. */
+static const char *const sections[] = {"server",   "log",     "mime",
+                                       "errors",   "headers", "tls",
+                                       "compress", "status",  "access"};
 
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -446,6 +452,29 @@ static bool set_value(struct mh_config *cfg, const struct key_def *k, const char
         return parse_types((struct mh_types *)(void *)field, v, why);
     case K_SIZE:
         return parse_size(v, (unsigned long long *)(void *)field, why);
+    case K_URLPATH: {
+        if (!strcmp(v, "off")) {
+            field[0] = '\0';
+            return true;
+        }
+        char norm[MH_URL_PATH_MAX];
+        struct path_out po = {.buf = norm, .cap = sizeof(norm)};
+        if (v[0] != '/' || strchr(v, '%') || strchr(v, '?') ||
+            path_resolve(v, strlen(v), &po) != PATH_OK || strcmp(norm, v) ||
+            !copy_str(field, k->size, v))
+            return refuse(why, "must be off or a URL path like "
+                               "/.well-known/minihttpd/status (no ., .., //, %%, ?)");
+        return true;
+    }
+    case K_ACL: {
+        size_t at, n;
+        enum statusacl_result r =
+            statusacl_parse(v, strlen(v), (struct statusacl *)(void *)field, &at, &n);
+        if (r != STATUSACL_OK)
+            return refuse(why, "%s%.*s%s %s", n ? "\"" : "", (int)(n < 40 ? n : 40),
+                          v + at, n ? "\"" : "", statusacl_error_text(r));
+        return true;
+    }
     }
     return refuse(why, "unknown key type");
 }
@@ -1437,12 +1466,14 @@ static bool same_value(const struct key_def *k, const struct mh_config *a,
     case K_USER:
     case K_TYPE:
     case K_TEXT:
+    case K_URLPATH:
         return strncmp(x, y, k->size) == 0;
     case K_SIZE:
         return *(const unsigned long long *)(const void *)x ==
                *(const unsigned long long *)(const void *)y;
     case K_CODINGS:
     case K_TYPES:
+    case K_ACL:
         return memcmp(x, y, k->size) == 0;
     }
     return false;

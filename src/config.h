@@ -16,6 +16,7 @@
 #include "headers.h"
 #include "htpasswd.h"
 #include "mimetab.h"
+#include "statusacl.h"
 
 #define MH_DEFAULT_CONFIG "/etc/minihttpd.conf"
 
@@ -99,12 +100,14 @@ struct mh_config {
     struct stat auth_sig[MH_AUTH_FILES_MAX];       /* which versions of them */
     struct mh_encodings compress_encodings;        /* [compress]: on-the-fly codings */
     struct mh_types compress_types;                /* media types compressed */
-    unsigned compress_min_size;     /* bytes; smaller files go as they are */
-    char cache_dir[MH_FS_PATH_MAX]; /* absolute; "": a private one in $TMPDIR */
-    unsigned long long cache_size;  /* bytes, bound on cache_dir's copies */
-    unsigned cache_dir_line;        /* where cache_dir was set (0: default) */
-    struct mimetab types;           /* from types_file */
-    struct mimetab overrides;       /* from [mime] extension keys */
+    unsigned compress_min_size;        /* bytes; smaller files go as they are */
+    char cache_dir[MH_FS_PATH_MAX];    /* absolute; "": a private one in $TMPDIR */
+    unsigned long long cache_size;     /* bytes, bound on cache_dir's copies */
+    unsigned cache_dir_line;           /* where cache_dir was set (0: default) */
+    char status_path[MH_URL_PATH_MAX]; /* [status] path; "": off */
+    struct statusacl status_allow;     /* [status] allow */
+    struct mimetab types;              /* from types_file */
+    struct mimetab overrides;          /* from [mime] extension keys */
 };
 
 /* Load `path` (NULL: MH_DEFAULT_CONFIG, and built-in defaults when it does

@@ -50,6 +50,7 @@
 #include "bounds.h"
 #include "headers.h"
 #include "log.h"
+#include "metrics.h"
 #include "precond.h"
 #include "response.h"
 #include "status.h"
@@ -109,6 +110,7 @@ struct conn_table {
     bool paused_full, paused_fds, stopped;
     struct event *resume; /* re-enables accepting after EMFILE */
     time_t full_logged, fds_logged;
+    struct metrics *metrics; /* the status page's counters, or NULL */
 };
 
 /* The table of the worker running on this thread (see conn_table_bind). */
@@ -152,6 +154,8 @@ static void conn_unlink_and_free(struct conn *c)
     event_free(c->deadline);
     free(c);
     t->count--;
+    if (t->metrics)
+        metrics_add(&t->metrics->conns_closed, 1);
     if (t->paused_full && t->count < t->max) {
         t->paused_full = false;
         update_listener(t);
@@ -193,6 +197,8 @@ static void log_line(struct conn *c, struct evhttp_request *req, int status,
     char *addr = NULL;
     ev_uint16_t port = 0;
     struct timeval now;
+    if (c->t->metrics) /* counted for the status page, logged or not */
+        metrics_response(c->t->metrics, status, bytes);
     if (c->t->cfg->access_log_off || !c->evcon)
         return;
     evhttp_connection_get_peer(c->evcon, &addr, &port);
@@ -607,6 +613,8 @@ static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
     if (t->head)
         t->head->prev = c;
     t->head = c;
+    if (t->metrics)
+        metrics_add(&t->metrics->conns_opened, 1);
     if (++t->count >= t->max && !t->paused_full) {
         t->paused_full = true;
         update_listener(t);
@@ -770,6 +778,20 @@ unsigned conn_table_busy(const struct conn_table *t)
             evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
             n++;
     return n;
+}
+
+void conn_table_set_metrics(struct conn_table *t, struct metrics *m)
+{
+    t->metrics = m;
+}
+
+const char *conn_peer(const struct conn *c)
+{
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+    if (c && c->evcon)
+        evhttp_connection_get_peer(c->evcon, &addr, &port);
+    return addr ? addr : "";
 }
 
 unsigned conn_table_count(const struct conn_table *t)

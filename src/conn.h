@@ -105,6 +105,14 @@ void conn_table_stop_accepting(struct conn_table *t);
  * request begun (or a new connection that has not sent its first one). */
 unsigned conn_table_busy(const struct conn_table *t);
 
+/* Count connections and finished responses in m (the status page's), from
+ * now on; m belongs to the table's worker. */
+struct metrics;
+void conn_table_set_metrics(struct conn_table *t, struct metrics *m);
+
+/* c's peer address as text ("127.0.0.1", "::1"); "" when unknown. */
+const char *conn_peer(const struct conn *c);
+
 /* Connections open now. */
 unsigned conn_table_count(const struct conn_table *t);
 

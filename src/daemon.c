@@ -30,6 +30,10 @@
 #include "buf.h"
 #include "log.h"
 
+struct passwd;
+static const struct passwd *target_user(const struct mh_config *cfg,
+                                        struct mh_error *err);
+
 /* bytes: one text (a path, a user name) quoted in a message, escaped. */
 #define QUOTE_MAX (MH_ERROR_MAX / 2)
 
@@ -127,10 +131,16 @@ void daemon_ready(void)
  * does nothing.  Best effort: systemd's own timeout covers a lost one. */
 void daemon_notify(const char *state)
 {
+    daemon_notify_fds(state, NULL, 0);
+}
+
+void daemon_notify_fds(const char *state, const int *fds, unsigned n_fds)
+{
     const char *path = getenv("NOTIFY_SOCKET");
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     size_t n = path ? strlen(path) : 0;
-    if (n < 2 || n >= sizeof(sa.sun_path) || (path[0] != '/' && path[0] != '@'))
+    if (n < 2 || n >= sizeof(sa.sun_path) || (path[0] != '/' && path[0] != '@') ||
+        n_fds > MH_FDSTORE_BATCH)
         return;
     memcpy(sa.sun_path, path, n);
     if (path[0] == '@')
@@ -138,10 +148,28 @@ void daemon_notify(const char *state)
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return;
-    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
-    while (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, len) <
-               0 &&
-           errno == EINTR)
+    union { /* aligned room for the SCM_RIGHTS array */
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int) * MH_FDSTORE_BATCH)];
+    } ctl;
+    struct iovec iov = {.iov_base = (void *)state, .iov_len = strlen(state)};
+    struct msghdr msg = {
+        .msg_name = &sa,
+        .msg_namelen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n),
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+    };
+    if (n_fds) {
+        memset(&ctl, 0, sizeof(ctl));
+        msg.msg_control = ctl.buf;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
+    }
+    while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
         ;
     close(fd);
 }
@@ -198,6 +226,24 @@ static bool same_program_alive(pid_t pid)
     proc_comm(num, theirs, sizeof(theirs));
     proc_comm("self", ours, sizeof(ours));
     return !theirs[0] || !ours[0] || strcmp(theirs, ours) == 0;
+}
+
+bool daemon_is_server(pid_t pid)
+{
+    char path[64], stat[128] = "";
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, stat, sizeof(stat) - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    stat[n > 0 ? n : 0] = '\0';
+    const char *st = strrchr(stat, ')'); /* "pid (comm) S ...": S the state */
+    if (pid <= 0 || !st || st[1] != ' ' || st[2] == 'Z' || st[2] == 'X')
+        return false; /* gone, or exited and not yet reaped */
+    char num[24], comm[64];
+    snprintf(num, sizeof(num), "%ld", (long)pid);
+    proc_comm(num, comm, sizeof(comm));
+    return comm[0] && same_program_alive(pid);
 }
 
 int pidfile_check(const char *path, struct mh_error *err)
@@ -262,6 +308,55 @@ int pidfile_write(const char *path, struct mh_error *err)
         return -1;
     }
     unlink(tmp); /* after link(); a no-op after rename() */
+    return 0;
+}
+
+int pidfile_take_over(const char *path, struct mh_error *err)
+{
+    pid_t old = pidfile_read(path);
+    if (old > 0 && old != getppid() && old != getpid() && same_program_alive(old)) {
+        char q[QUOTE_MAX];
+        snprintf(err->msg, sizeof(err->msg),
+                 "minihttpd: pid file %s names pid %ld, not the server being replaced",
+                 buf_escape_str(q, sizeof(q), path), (long)old);
+        return -1;
+    }
+    char tmp[MH_FS_PATH_MAX + 32];
+    int tn = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+    if (tn > 0 && (size_t)tn < sizeof(tmp) && write_tmp(tmp, err) == 0) {
+        if (rename(tmp, path) == 0)
+            return 0;
+        err_errno(err, path);
+        unlink(tmp);
+        return -1;
+    }
+    /* no right to create files beside it (a root-owned /run): rewrite the
+     * file itself, which pidfile_give() made ours */
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        err_errno(err, path);
+        return -1;
+    }
+    char text[32];
+    int n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+    int bad = pwrite(fd, text, (size_t)n, 0) != n || ftruncate(fd, n) != 0;
+    if ((close(fd) != 0) | bad) {
+        err_errno(err, path);
+        return -1;
+    }
+    return 0;
+}
+
+int pidfile_give(const char *path, const struct mh_config *cfg, struct mh_error *err)
+{
+    err->msg[0] = '\0';
+    const struct passwd *pw = target_user(cfg, err);
+    if (!pw)
+        return err->msg[0] ? -1 : 0;
+    if (lchown(path, pw->pw_uid, pw->pw_gid) != 0) {
+        err_errno(err, path);
+        return -1;
+    }
     return 0;
 }
 

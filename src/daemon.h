@@ -2,6 +2,9 @@
 #ifndef MH_DAEMON_H
 #define MH_DAEMON_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "config.h"
 
 enum detach_result {
@@ -30,6 +33,13 @@ void daemon_failed(void);
  * no-op without $NOTIFY_SOCKET. */
 void daemon_notify(const char *state);
 
+/* The same with n (at most MH_FDSTORE_BATCH) descriptors attached, as
+ * "FDSTORE=1" wants them. */
+void daemon_notify_fds(const char *state, const int *fds, unsigned n);
+
+/* Whether pid is a live process running our program (by /proc). */
+bool daemon_is_server(pid_t pid);
+
 /* -1 with err filled when path names a live minihttpd (a process whose
  * command name is ours); 0 when the file is missing, empty, or stale (its
  * process is gone, or the pid was reused by another program). */
@@ -39,6 +49,17 @@ int pidfile_check(const char *path, struct mh_error *err);
  * place, mode 0644, owned by the caller: root when started as root).
  * Refuses a live pid as pidfile_check() does; replaces a stale one. */
 int pidfile_write(const char *path, struct mh_error *err);
+
+/* In a process started by a SIGUSR2 restart: put our pid in path, which
+ * names the process being replaced (our parent) or nothing live: by a
+ * renamed temp file where the directory lets us, else by rewriting the
+ * file in place (pidfile_give() made it ours). */
+int pidfile_take_over(const char *path, struct mh_error *err);
+
+/* When root and cfg->user is set: give path to that user, so that the
+ * process a restart starts (running as the user) can put its pid there.
+ * The init script only signals pids it finds running our binary. */
+int pidfile_give(const char *path, const struct mh_config *cfg, struct mh_error *err);
 
 /* Remove path if it still holds our pid.  After root was dropped the
  * unlink fails quietly (the file sits in a root-owned directory such as

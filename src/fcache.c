@@ -32,6 +32,7 @@ struct fcache {
     fcache_wrap_fn wrap;
     fcache_unwrap_fn unwrap;
     size_t nslots;
+    uint64_t hits, misses; /* answers from the cache, and those that opened files */
     struct slot slots[];
 };
 
@@ -78,6 +79,12 @@ static void clear_slot(struct fcache *c, struct slot *s)
     release(c, &s->f);
     free(s->key);
     s->key = NULL;
+}
+
+void fcache_counts(const struct fcache *c, uint64_t *hits, uint64_t *misses)
+{
+    *hits = c->hits;
+    *misses = c->misses;
 }
 
 void fcache_flush(struct fcache *c)
@@ -254,16 +261,20 @@ struct fcache_file *fcache_get_coded(struct fcache *c, int rootfd, const char *r
 {
     struct slot *s = &c->slots[hash(rel) % c->nslots];
     int hit = s->key && !strcmp(s->key, rel);
-    if (hit && now - s->f.checked < MH_FILE_CACHE_VALID_SEC && still_same(&s->f, enc))
+    if (hit && now - s->f.checked < MH_FILE_CACHE_VALID_SEC && still_same(&s->f, enc)) {
+        c->hits++;
         return &s->f;
+    }
 
     struct probe p;
     probe(rootfd, rel, &p);
     if (hit && unchanged(&s->f, &p)) {
         probe_close(&p);
         s->f.checked = now;
+        c->hits++;
         return &s->f;
     }
+    c->misses++;
     if (hit) {
         release(c, &s->f);
     } else {

@@ -85,6 +85,10 @@ void fcache_set_copy(struct fcache *c, struct fcache_file *f, int enc, int fd,
 struct fcache_file *fcache_get_coded(struct fcache *c, int rootfd, const char *rel,
                                      time_t now, int enc);
 
+/* Lookups answered from the cache (revalidated ones included), and those
+ * that opened the files anew, since the cache was made. */
+void fcache_counts(const struct fcache *c, uint64_t *hits, uint64_t *misses);
+
 /* Forget everything (the docroot or the config changed). */
 void fcache_flush(struct fcache *c);
 

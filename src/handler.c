@@ -58,6 +58,7 @@
 #include "route.h"
 #include "status.h"
 #include "zcache.h"
+#include "statushttp.h"
 
 /* The worst head (see MH_RESPONSE_HEAD_MAX): a 301 with its Location (a
  * request line, every byte percent-encoded), the common headers with every
@@ -113,6 +114,8 @@ struct handler_ctx {
     time_t common_sec;      /* the second `common` was built for; 0: rebuild */
     char head_mem[MH_RESPONSE_HEAD_MAX];
     char common_mem[MH_RESPONSE_HEAD_MAX];
+    /* the status page's figures ([status] path), or NULL */
+    const struct status_source *status;
 };
 
 /* --- the request, copied out of evhttp --- */
@@ -921,6 +924,8 @@ static void decide(struct handler_ctx *h, const struct request *rq, struct path_
         return;
     }
     h->path = p;
+    if (h->status && status_serve(h->status, h->cfg, h->conn, p, query, rp))
+        return; /* [status] path */
     if (h->cfg->tls && h->cfg->tls_redirect_http && !conn_is_tls(h->conn) &&
         redirect_https(h, rq, p, query, rp))
         return;
@@ -1373,6 +1378,16 @@ void handler_use_config(struct handler_ctx *h, const struct mh_config *cfg, int 
 void handler_set_zcache(struct handler_ctx *h, struct zcache *zc)
 {
     h->zc = zc;
+}
+
+void handler_set_status(struct handler_ctx *h, const struct status_source *src)
+{
+    h->status = src;
+}
+
+void handler_cache_counts(const struct handler_ctx *h, uint64_t *hits, uint64_t *misses)
+{
+    fcache_counts(h->files, hits, misses);
 }
 
 void handler_stop(struct handler_ctx *h)

@@ -2,6 +2,8 @@
 #ifndef MH_HANDLER_H
 #define MH_HANDLER_H
 
+#include <stdint.h>
+
 #include "config.h"
 
 struct evhttp_request;
@@ -31,6 +33,15 @@ void handler_use_config(struct handler_ctx *h, const struct mh_config *cfg, int 
  * before the worker runs.  Without one, only sidecars are sent coded. */
 struct zcache;
 void handler_set_zcache(struct handler_ctx *h, struct zcache *zc);
+
+/* The status page ([status] path) reads every worker's figures from src
+ * (the server's, outliving the handler). */
+struct status_source;
+void handler_set_status(struct handler_ctx *h, const struct status_source *src);
+
+/* The open-file cache's hits and misses so far (this worker's thread). */
+void handler_cache_counts(const struct handler_ctx *h, uint64_t *hits,
+                          uint64_t *misses);
 
 /* Shutting down: every response from now on closes its connection. */
 void handler_stop(struct handler_ctx *h);

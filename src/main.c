@@ -30,9 +30,11 @@
 #include "buf.h"
 #include "config.h"
 #include "daemon.h"
+#include "handover.h"
 #include "libevent_check.h"
 #include "log.h"
 #include "redirects.h"
+#include "reloadstate.h"
 #include "server.h"
 #include "tls.h"
 #include "zcache.h"
@@ -50,18 +52,22 @@ static const char usage[] =
     "  -r, --docroot DIR   serve DIR (overrides docroot)\n"
     "  -p, --port PORT     listen on PORT (overrides port)\n"
     "  -l, --listen ADDR   listen on ADDR (overrides listen)\n"
+    "  --reload PID        check the config, then have server PID reload it and\n"
+    "                      report how it went (exit 1 if it refused it)\n"
     "  --check-redirects FILE...\n"
     "                      print the rules of _redirects files as understood,\n"
     "                      and each bad line as FILE:LINE; exit 1 if one is bad\n"
     "  -V, --version       print the version and exit\n"
     "  -h, --help          print this help and exit\n"
     "\n"
-    "Signals: TERM/INT stop, HUP reloads the config, USR1 reopens the logs.\n"
+    "Signals: TERM/INT stop, HUP reloads the config, USR1 reopens the logs,\n"
+    "USR2 restarts on the same sockets (a new binary too).\n"
     "See minihttpd(8) and minihttpd.conf(5).\n";
 
 struct options {
     const char *config; /* NULL: the default path */
     int test, daemon, check_redirects;
+    const char *reload_pid; /* --reload PID */
     struct mh_overrides ov;
 };
 
@@ -77,6 +83,7 @@ static void parse_args(int argc, char **argv, struct options *o)
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {"check-redirects", no_argument, NULL, 'R'},
+        {"reload", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -110,6 +117,9 @@ static void parse_args(int argc, char **argv, struct options *o)
         case 'R':
             o->check_redirects = 1;
             return; /* the rest are file names */
+        case 'L':
+            o->reload_pid = optarg;
+            break;
         default:
             fputs("Try 'minihttpd -h' for more information.\n", stderr);
             exit(1);
@@ -151,6 +161,7 @@ static void die(const char *msg)
     if (!log_is_stderr())
         log_msg(MH_LOG_ERROR, "%s", msg);
     daemon_failed();
+    handover_failed(msg); /* a restart's new process: the old one logs it */
     exit(1);
 }
 
@@ -212,6 +223,67 @@ static int check_config(const char *path, const struct mh_overrides *ov)
     printf("%s: syntax is ok\n", config_name(cfg));
     config_free(cfg);
     return 0;
+}
+
+/* --reload PID: the config checked as -t does, SIGHUP, then the outcome
+ * the server leaves in $RUNTIME_DIRECTORY/reload: 0 when it applied all
+ * of the new config, 1 with the reason on stderr otherwise. */
+static int reload_server(const char *pidtext, const char *config,
+                         const struct mh_overrides *ov)
+{
+    char *end, dir[MH_FS_PATH_MAX], msg[MH_ERROR_MAX];
+    struct mh_error err;
+    errno = 0;
+    long pid = strtol(pidtext, &end, 10);
+    if (errno || *end || pid <= 1 || pid > INT32_MAX || !daemon_is_server((pid_t)pid)) {
+        char q[64];
+        fprintf(stderr, "minihttpd: --reload %s: not a running minihttpd\n",
+                buf_escape_str(q, sizeof(q), pidtext));
+        return 1;
+    }
+    if (!reloadstate_dir(dir, sizeof(dir))) {
+        fputs("minihttpd: --reload needs $RUNTIME_DIRECTORY, where the server "
+              "writes the outcome (RuntimeDirectory= in the unit)\n",
+              stderr);
+        return 1;
+    }
+    if (check_config(config, ov) != 0) {
+        fprintf(stderr,
+                "minihttpd: not reloading pid %ld: the config is bad; it "
+                "keeps running with its configuration\n",
+                pid);
+        return 1;
+    }
+    uint64_t before = 0, gen;
+    bool ok;
+    if (reloadstate_read(dir, &before, &ok, msg, sizeof(msg), &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    if (kill((pid_t)pid, SIGHUP) != 0) {
+        fprintf(stderr, "minihttpd: cannot signal pid %ld: %s\n", pid, strerror(errno));
+        return 1;
+    }
+    struct timespec step = {0, MH_RELOAD_POLL_MS * 1000000L};
+    for (int i = 0; i < MH_RELOAD_WAIT_SEC * 1000 / MH_RELOAD_POLL_MS; i++) {
+        nanosleep(&step, NULL);
+        int r = reloadstate_read(dir, &gen, &ok, msg, sizeof(msg), &err);
+        if (r < 0) {
+            fprintf(stderr, "%s\n", err.msg);
+            return 1;
+        }
+        if (r == 1 && gen > before) {
+            fprintf(ok ? stdout : stderr, "minihttpd: pid %ld: %s\n", pid, msg);
+            return ok ? 0 : 1;
+        }
+        if (!daemon_is_server((pid_t)pid)) {
+            fprintf(stderr, "minihttpd: pid %ld exited during the reload\n", pid);
+            return 1;
+        }
+    }
+    fprintf(stderr, "minihttpd: pid %ld did not report the reload within %d s\n", pid,
+            MH_RELOAD_WAIT_SEC);
+    return 1;
 }
 
 /* --check-redirects: one bad line of the file being checked. */
@@ -308,6 +380,7 @@ int main(int argc, char **argv)
     struct mh_error err;
     char config_abs[MH_FS_PATH_MAX], cwd[MH_FS_PATH_MAX];
 
+    handover_save_argv(argc, argv);
     parse_args(argc, argv, &o);
     if (o.check_redirects)
         return check_redirects(argc - optind, argv + optind);
@@ -315,6 +388,8 @@ int main(int argc, char **argv)
         die(err.msg);
     if (o.test) /* messages name the file as it was given */
         return check_config(o.config, &o.ov);
+    if (o.reload_pid)
+        return reload_server(o.reload_pid, o.config, &o.ov);
     /* relative paths, on the command line and in the config, are resolved
      * against this directory now and at every reload (after -d's chdir) */
     if (getcwd(cwd, sizeof(cwd)))
@@ -331,18 +406,31 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGHUP);
     sigaddset(&sigs, SIGUSR1);
-    sigprocmask(SIG_BLOCK, &sigs, NULL);
+    sigaddset(&sigs, SIGUSR2);
+    /* SETMASK: a process a restart started comes with every signal blocked */
+    sigprocmask(SIG_SETMASK, &sigs, NULL);
     if (evthread_use_pthreads() != 0)
         die("minihttpd: cannot initialise libevent threads");
+    /* the listening sockets a restart (SIGUSR2, systemd's fd store) passed */
+    struct inherited *inh = calloc(1, sizeof(*inh));
+    if (!inh)
+        die("minihttpd: out of memory");
+    if (handover_collect(inh, &err) != 0)
+        die(err.msg);
+    bool successor = handover_is_successor();
     struct mh_config *cfg = config_load(o.config, &o.ov, &err);
     if (!cfg)
         die(err.msg);
     if (geteuid() == 0 && config_check_user(cfg, &err) != 0)
         die(err.msg);
-    if (o.daemon && pidfile_check(cfg->pid_file, &err) != 0)
+    if (o.daemon && !successor && pidfile_check(cfg->pid_file, &err) != 0)
         die(err.msg); /* before bind: say "already running", not "in use" */
     open_logs(cfg);
-    if (o.daemon) {
+    /* a successor is its daemon's child: detached already; it was started
+     * in the first one's directory, which relative paths still use (ov.cwd) */
+    if (o.daemon && successor && chdir("/") != 0)
+        die("minihttpd: chdir /: cannot leave the start-up directory");
+    if (o.daemon && !successor) {
         enum detach_result d = daemon_detach(&err);
         if (d == DETACH_PARENT)
             exit(0);
@@ -351,10 +439,14 @@ int main(int argc, char **argv)
     }
     char pid_file[MH_FS_PATH_MAX];
     snprintf(pid_file, sizeof(pid_file), "%s", cfg->pid_file);
-    struct server *srv = server_new(cfg, o.config, &o.ov, &err);
+    struct server *srv = server_new(cfg, o.config, &o.ov, inh, &err);
+    free(inh); /* what no worker took is closed */
     if (!srv)
         die(err.msg);
-    if (o.daemon && pidfile_write(pid_file, &err) != 0)
+    if (o.daemon && successor && pidfile_take_over(pid_file, &err) != 0)
+        die(err.msg);
+    if (o.daemon && !successor &&
+        (pidfile_write(pid_file, &err) != 0 || pidfile_give(pid_file, cfg, &err) != 0))
         die(err.msg);
     if (drop_privileges(cfg, &err) != 0) {
         if (o.daemon)
@@ -374,7 +466,14 @@ int main(int argc, char **argv)
         log_msg(MH_LOG_WARN, "auth_file is set and [tls] is not: Basic authentication "
                              "sends passwords in the clear over plain HTTP");
     daemon_ready();
-    daemon_notify("READY=1"); /* every socket bound, root dropped: serving */
+    if (successor) { /* systemd follows the new main process */
+        char state[64];
+        snprintf(state, sizeof(state), "MAINPID=%ld\nREADY=1", (long)getpid());
+        daemon_notify(state);
+    } else {
+        daemon_notify("READY=1"); /* every socket bound, root dropped: serving */
+    }
+    handover_ready(); /* the old process stops accepting now */
     int rc = server_run(srv);
     server_free(srv);
     zcache_free(zc); /* after the workers: none asks for a copy now */

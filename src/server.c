@@ -9,6 +9,8 @@
  *   SIGTERM, SIGINT  stop accepting, finish responses in flight, exit 0
  *   SIGHUP           load the config again; a bad one is logged, the old kept
  *   SIGUSR1          reopen the log files
+ *   SIGUSR2          restart: start the binary again on the same listening
+ *                    sockets (handover.c); once it serves, stop as on TERM
  * A config is shared read-only; a reload hands each worker a new one and the
  * old one is freed when the last worker lets go of it (reference count). */
 #define _GNU_SOURCE
@@ -29,6 +31,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -40,8 +43,12 @@
 #include "daemon.h"
 #include "docroot.h"
 #include "handler.h"
+#include "handover.h"
 #include "buf.h"
 #include "log.h"
+#include "metrics.h"
+#include "reloadstate.h"
+#include "statushttp.h"
 #include "tls.h"
 
 /* A config shared by the workers; freed by whoever drops the last ref. */
@@ -69,6 +76,7 @@ struct worker {
     _Atomic(struct handover *) next; /* handed over by a reload */
     struct handler_ctx *h;
     struct accesslog_writer alog;
+    struct metrics *m; /* its counters for the status page (srv->metrics[id]) */
 };
 
 struct server {
@@ -80,7 +88,16 @@ struct server {
     unsigned nworkers;
     struct worker *workers;
     struct event_base *base;
-    struct event *signals[4];
+    struct event *signals[5];
+    struct inherited *inh;       /* sockets passed at start; only during server_new() */
+    struct metrics *metrics;     /* one per worker, cache-line aligned */
+    struct status_source status; /* what the status page reads */
+    char state_dir[MH_FS_PATH_MAX]; /* where reload outcomes go; "": nowhere */
+    uint64_t reloads;               /* SIGHUPs handled, numbering the outcomes */
+    pid_t successor;                /* SIGUSR2: the process starting on our sockets */
+    struct event *successor_ev;     /* its readiness pipe, with a time limit */
+    char successor_said[MH_ERROR_MAX + 1]; /* 'R', or 'E' and why it failed */
+    size_t successor_len;
 };
 
 /* What a reload hands one worker: the config, and the docroot opened for
@@ -250,6 +267,15 @@ fail:;
     return -1;
 }
 
+/* A worker's listening socket for port: one the previous process passed
+ * on (a restart), else a new one. */
+static int listen_socket(struct inherited *inh, const struct mh_config *cfg,
+                         unsigned port, struct mh_error *err)
+{
+    int fd = handover_take(inh, cfg->listen, port);
+    return fd >= 0 ? fd : bind_socket(cfg, port, 1, err);
+}
+
 /* --- the open-file budget --- */
 
 /* What each worker may hold open. */
@@ -317,6 +343,7 @@ static void flush_log(struct worker *w)
     accesslog_flush(&w->alog);
     if (!w->alog.dropped && !w->alog.torn)
         return;
+    metrics_add(&w->m->log_dropped, w->alog.dropped);
     log_msg(MH_LOG_ERROR,
             "worker %u: %llu access-log lines lost%s: cannot write %s (disk full?)",
             w->id, (unsigned long long)w->alog.dropped,
@@ -331,6 +358,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     flush_log(w);
+    uint64_t hits, misses; /* published once a second: fcache is the thread's own */
+    handler_cache_counts(w->h, &hits, &misses);
+    atomic_store_explicit(&w->m->cache_hits, hits, memory_order_relaxed);
+    atomic_store_explicit(&w->m->cache_misses, misses, memory_order_relaxed);
     handler_tick(w->h);
     conn_table_tick(w->conns);
     if (w->tls)
@@ -469,6 +500,8 @@ static int worker_init(struct worker *w, int rootfd, struct tls_ctx *tls,
     w->http = w->base ? new_evhttp(w->base, cfg) : NULL;
     w->https = w->http && cfg->tls ? new_evhttp(w->base, cfg) : NULL;
     w->tick = w->http ? event_new(w->base, -1, EV_PERSIST, on_tick, w) : NULL;
+    if (w->h)
+        handler_set_status(w->h, &w->srv->status);
     if (!w->tick || (cfg->tls && !w->https) || event_add(w->tick, &sec) != 0) {
         if (w->h)
             snprintf(err->msg, sizeof(err->msg), "minihttpd: cannot set up worker %u",
@@ -484,10 +517,10 @@ static int worker_listen(struct worker *w, const struct fd_budget *budget,
 {
     const struct mh_config *cfg = w->cfg->cfg;
     /* HTTPS first: once the HTTP port takes connections, so does HTTPS */
-    int tls_fd = w->https ? bind_socket(cfg, cfg->tls_port, 1, err) : -1;
+    int tls_fd = w->https ? listen_socket(w->srv->inh, cfg, cfg->tls_port, err) : -1;
     if (w->https && tls_fd < 0)
         return -1;
-    int fd = bind_socket(cfg, cfg->port, 1, err);
+    int fd = listen_socket(w->srv->inh, cfg, cfg->port, err);
     w->bound = fd >= 0 ? evhttp_accept_socket_with_handle(w->http, fd) : NULL;
     w->conns = w->bound
                    ? conn_table_new(w->base, w->http, w->bound, budget->connections,
@@ -508,6 +541,7 @@ static int worker_listen(struct worker *w, const struct fd_budget *budget,
     }
     if (w->bound_tls)
         conn_table_add_tls(w->conns, w->https, w->bound_tls, w->tls);
+    conn_table_set_metrics(w->conns, w->m);
     return 0;
 }
 
@@ -553,31 +587,38 @@ static void reopen_logs(const struct mh_config *cfg)
         log_msg(MH_LOG_ERROR, "%s", err.msg);
 }
 
-static void reload(struct server *s)
+/* Load the config again and hand it to every worker, or keep the running
+ * one.  True when all of it applies; false with why filled (and logged)
+ * when it was refused, or applied without its new certificate. */
+static bool reload(struct server *s, struct mh_error *why)
 {
     struct mh_error err;
     struct mh_config *cfg =
         config_load(s->config_path[0] ? s->config_path : NULL, &s->ov, &err);
     if (!cfg) {
-        log_msg(MH_LOG_ERROR, "reload failed, keeping the running configuration: %s",
-                err.msg);
-        return;
+        mh_error_set(why, "reload failed, keeping the running configuration: %s",
+                     err.msg);
+        log_msg(MH_LOG_ERROR, "%s", why->msg);
+        return false;
     }
     const char *key = config_restart_key(s->cur->cfg, cfg); /* the key table says */
     if (key) {
-        log_msg(MH_LOG_ERROR,
-                "reload refused: changing %s needs a restart; keeping "
-                "the running configuration",
-                key);
+        mh_error_set(why,
+                     "reload refused: changing %s needs a restart; keeping "
+                     "the running configuration",
+                     key);
+        log_msg(MH_LOG_ERROR, "%s", why->msg);
         config_free(cfg);
-        return;
+        return false;
     }
     struct cfg_ref *ref = cfg_share(cfg, (int)s->nworkers + 1);
     if (!ref) {
-        log_msg(MH_LOG_ERROR, "reload failed: out of memory");
+        mh_error_set(why, "reload failed: out of memory");
+        log_msg(MH_LOG_ERROR, "%s", why->msg);
         config_free(cfg);
-        return;
+        return false;
     }
+    bool whole = true;
     /* everything a worker needs to switch, made here, before any does */
     struct handover **ho = calloc(s->nworkers, sizeof(*ho));
     int *fds = calloc(s->nworkers, sizeof(*fds));
@@ -587,8 +628,10 @@ static void reload(struct server *s)
     struct mh_error terr;
     if (!e && (!tls || make_tls(cfg, s->nworkers, tls, &terr) != 0)) {
         /* a bad or mismatched pair: the rest of the config still applies */
-        log_msg(MH_LOG_ERROR, "certificate not reloaded, keeping the one in use: %s",
-                tls ? terr.msg : "out of memory");
+        mh_error_set(why, "certificate not reloaded, keeping the one in use: %s",
+                     tls ? terr.msg : "out of memory");
+        log_msg(MH_LOG_ERROR, "%s", why->msg);
+        whole = false;
         for (unsigned i = 0; tls && i < s->nworkers; i++)
             tls[i] = NULL;
     }
@@ -603,10 +646,11 @@ static void reload(struct server *s)
     free(tls);
     if (e) {
         char d[MH_ERROR_MAX / 2];
-        log_msg(MH_LOG_ERROR,
-                "reload refused: cannot open docroot %s: %s; keeping "
-                "the running configuration",
-                buf_escape_str(d, sizeof(d), cfg->docroot), strerror(e));
+        mh_error_set(why,
+                     "reload refused: cannot open docroot %s: %s; keeping "
+                     "the running configuration",
+                     buf_escape_str(d, sizeof(d), cfg->docroot), strerror(e));
+        log_msg(MH_LOG_ERROR, "%s", why->msg);
         for (unsigned i = 0; opened && i < s->nworkers; i++)
             close(fds[i]);
         for (unsigned i = 0; ho && i < s->nworkers; i++)
@@ -615,7 +659,7 @@ static void reload(struct server *s)
         free(fds);
         config_free(ref->cfg);
         free(ref);
-        return;
+        return false;
     }
     free(fds);
     if (strcmp(cfg->access_log, s->cur->cfg->access_log) ||
@@ -628,6 +672,141 @@ static void reload(struct server *s)
     cfg_release(s->cur);
     s->cur = ref;
     log_msg(MH_LOG_NOTICE, "configuration reloaded from %s", config_name(cfg));
+    if (whole)
+        mh_error_set(why, "configuration reloaded from %s", config_name(cfg));
+    return whole;
+}
+
+/* SIGHUP: reload, and leave the outcome where the command that asked for
+ * it reads it (reloadstate.h), when there is such a place. */
+static void reload_and_tell(struct server *s)
+{
+    struct mh_error why, err;
+    bool ok = reload(s, &why);
+    s->reloads++;
+    if (s->state_dir[0] &&
+        reloadstate_write(s->state_dir, s->reloads, ok, why.msg, &err) != 0)
+        log_msg(MH_LOG_ERROR, "%s", err.msg);
+}
+
+/* --- restarts: SIGUSR2 --- */
+
+static void successor_done(struct server *s)
+{
+    s->successor_len = 0;
+    s->successor_said[0] = '\0';
+    close(event_get_fd(s->successor_ev));
+    event_free(s->successor_ev);
+    s->successor_ev = NULL;
+    s->successor = 0;
+}
+
+/* The successor serves (it wrote 'R'), failed (it wrote 'E' and why, or
+ * just exited), or ran out of time. */
+static void on_successor(evutil_socket_t fd, short what, void *arg)
+{
+    struct server *s = arg;
+    size_t room = sizeof(s->successor_said) - 1 - s->successor_len;
+    ssize_t n = 0;
+    if (what & EV_READ) {
+        n = read(fd, s->successor_said + s->successor_len, room ? room : 1);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            return;
+        if (n > 0 && room) {
+            s->successor_len += (size_t)n;
+            if (s->successor_said[0] != 'R')
+                return; /* the reason, until EOF */
+        }
+    }
+    s->successor_said[s->successor_len] = '\0';
+    pid_t pid = s->successor;
+    if (s->successor_said[0] == 'R') {
+        successor_done(s);
+        log_msg(MH_LOG_NOTICE,
+                "restart: pid %ld serves now; pid %ld stops accepting, finishes "
+                "its responses in flight and exits",
+                (long)pid, (long)getpid());
+        post_all(s, worker_stop);
+        event_base_loopbreak(s->base);
+        return;
+    }
+    if (!(what & EV_READ)) {
+        log_msg(MH_LOG_ERROR,
+                "restart: pid %ld did not serve within %d seconds: stopping it",
+                (long)pid, MH_HANDOVER_TIMEOUT_SEC);
+        kill(pid, SIGKILL);
+    }
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    char how[64];
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+        snprintf(how, sizeof(how), "could not run the binary");
+    else if (WIFEXITED(st))
+        snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(st));
+    else
+        snprintf(how, sizeof(how), "was killed by signal %d",
+                 WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    const char *why = s->successor_said[0] == 'E' ? s->successor_said + 1 : "";
+    log_msg(MH_LOG_ERROR,
+            "restart failed: the new process (pid %ld) %s%s%s; pid %ld "
+            "keeps serving with its configuration",
+            (long)pid, how, why[0] ? ": " : "", why, (long)getpid());
+    successor_done(s);
+}
+
+/* The listening sockets of every worker, HTTP then HTTPS. */
+static unsigned listen_fds(const struct server *s, int *fds, unsigned cap)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        const struct worker *w = &s->workers[i];
+        if (w->bound && n < cap)
+            fds[n++] = evhttp_bound_socket_get_fd(w->bound);
+        if (w->bound_tls && n < cap)
+            fds[n++] = evhttp_bound_socket_get_fd(w->bound_tls);
+    }
+    return n;
+}
+
+static void start_successor(struct server *s)
+{
+    if (s->successor) {
+        log_msg(MH_LOG_WARN, "SIGUSR2: a restart (pid %ld) is under way already",
+                (long)s->successor);
+        return;
+    }
+    int fds[MH_INHERIT_FDS_MAX], rfd = -1;
+    unsigned n = listen_fds(s, fds, MH_INHERIT_FDS_MAX);
+    struct mh_error err;
+    pid_t pid = handover_spawn(fds, n, s->ov.cwd, &rfd, &err);
+    struct timeval limit = {.tv_sec = MH_HANDOVER_TIMEOUT_SEC};
+    if (pid > 0) {
+        s->successor = pid;
+        s->successor_ev =
+            event_new(s->base, rfd, EV_READ | EV_PERSIST, on_successor, s);
+        if (!s->successor_ev || event_add(s->successor_ev, &limit) != 0) {
+            /* cannot watch it: it must not serve beside us unwatched */
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            if (s->successor_ev)
+                event_free(s->successor_ev);
+            s->successor_ev = NULL;
+            s->successor = 0;
+            close(rfd);
+            snprintf(err.msg, sizeof(err.msg), "cannot watch the new process");
+            pid = -1;
+        }
+    }
+    if (pid < 0) {
+        log_msg(MH_LOG_ERROR, "restart failed: %s; pid %ld keeps serving", err.msg,
+                (long)getpid());
+        return;
+    }
+    log_msg(MH_LOG_NOTICE,
+            "SIGUSR2: restarting: pid %ld starts on the %u listening "
+            "socket%s of pid %ld",
+            (long)pid, n, n == 1 ? "" : "s", (long)getpid());
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -644,12 +823,15 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
         break;
     case SIGHUP: /* systemd shows "reloading" until READY=1 */
         daemon_notify("RELOADING=1");
-        reload(s);
+        reload_and_tell(s);
         daemon_notify("READY=1");
         break;
     case SIGUSR1:
         reopen_logs(s->cur->cfg);
         log_msg(MH_LOG_NOTICE, "SIGUSR1: log files reopened");
+        break;
+    case SIGUSR2:
+        start_successor(s);
         break;
     }
 }
@@ -686,7 +868,8 @@ static void keep_overrides(struct server *s, const char *path,
 }
 
 struct server *server_new(struct mh_config *cfg, const char *config_path,
-                          const struct mh_overrides *ov, struct mh_error *err)
+                          const struct mh_overrides *ov, struct inherited *inh,
+                          struct mh_error *err)
 {
     struct server *s = calloc(1, sizeof(*s));
     if (!s) {
@@ -697,10 +880,26 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
     int *fds = NULL;             /* the docroot, one fd per worker until it takes it */
     struct tls_ctx **tls = NULL; /* [tls]: one context per worker, the same */
     keep_overrides(s, config_path, ov);
+    s->inh = inh;
+    if (reloadstate_dir(s->state_dir, sizeof(s->state_dir))) {
+        /* numbered on from what a process before us wrote (a restart) */
+        struct mh_error rerr;
+        bool rok;
+        char msg[64];
+        if (reloadstate_read(s->state_dir, &s->reloads, &rok, msg, sizeof(msg), &rerr) <
+            0)
+            s->reloads = 0;
+    }
     s->nworkers = worker_count(cfg);
     s->cur = cfg_share(cfg, 1);
     s->workers = calloc(s->nworkers, sizeof(*s->workers));
-    if (!s->cur || !s->workers) {
+    s->metrics =
+        aligned_alloc(_Alignof(struct metrics), s->nworkers * sizeof(*s->metrics));
+    for (unsigned i = 0; s->metrics && i < s->nworkers; i++)
+        metrics_init(&s->metrics[i]);
+    s->status = (struct status_source){.workers = s->metrics, .n = s->nworkers};
+    clock_gettime(CLOCK_MONOTONIC, &s->status.started);
+    if (!s->cur || !s->workers || !s->metrics) {
         if (!s->cur)
             config_free(cfg);
         snprintf(err->msg, sizeof(err->msg), "minihttpd: out of memory");
@@ -715,13 +914,20 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
                 strerror(e), MH_DOCROOT_DEPTH_MAX);
     /* a plain bind first: SO_REUSEPORT would let us share the port silently
      * with another minihttpd of the same user */
-    int probe = bind_socket(cfg, cfg->port, 0, err);
-    if (probe < 0)
+    /* (not on the sockets a restart passed us: the old process holds them) */
+    int probe = handover_has(inh, cfg->listen, cfg->port)
+                    ? -2
+                    : bind_socket(cfg, cfg->port, 0, err);
+    if (probe == -1)
         goto fail;
-    close(probe);
-    if (cfg->tls && (probe = bind_socket(cfg, cfg->tls_port, 0, err)) < 0)
+    if (probe >= 0)
+        close(probe);
+    probe = !cfg->tls || handover_has(inh, cfg->listen, cfg->tls_port)
+                ? -2
+                : bind_socket(cfg, cfg->tls_port, 0, err);
+    if (probe == -1)
         goto fail;
-    if (cfg->tls)
+    if (probe >= 0)
         close(probe);
     s->base = event_base_new();
     if (!s->base) {
@@ -752,6 +958,7 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
         struct worker *w = &s->workers[i];
         w->srv = s;
         w->id = i;
+        w->m = &s->metrics[i];
         w->cfg = s->cur;
         atomic_fetch_add(&s->cur->refs, 1);
         atomic_init(&w->next, NULL);
@@ -765,6 +972,8 @@ struct server *server_new(struct mh_config *cfg, const char *config_path,
     for (unsigned i = 0; i < s->nworkers; i++)
         if (worker_listen(&s->workers[i], &budget, err) != 0)
             goto fail;
+    handover_close_rest(inh); /* a changed port or listen, or fewer workers */
+    s->inh = NULL;
     free(fds);
     free(tls);
     return s;
@@ -788,10 +997,10 @@ void server_set_zcache(struct server *s, struct zcache *zc)
 
 int server_run(struct server *s)
 {
-    static const int sigs[4] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+    static const int sigs[5] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
     const struct mh_config *cfg = s->cur->cfg;
 
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         s->signals[i] = evsignal_new(s->base, sigs[i], on_signal, s);
         if (!s->signals[i] || event_add(s->signals[i], NULL) != 0) {
             log_msg(MH_LOG_ERROR, "cannot watch signal %d", sigs[i]);
@@ -811,7 +1020,7 @@ int server_run(struct server *s)
     }
     sigset_t set;
     sigemptyset(&set);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         sigaddset(&set, sigs[i]);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
@@ -828,6 +1037,10 @@ int server_run(struct server *s)
             MH_VERSION, cfg->docroot, v6 ? "[" : "", host, v6 ? "]" : "", cfg->port,
             https, s->nworkers, s->nworkers == 1 ? "" : "s");
     int started = s->workers[s->nworkers - 1].thread_started;
+    if (started) { /* systemd keeps them over `systemctl restart` */
+        int fds[MH_INHERIT_FDS_MAX];
+        handover_store_fds(fds, listen_fds(s, fds, MH_INHERIT_FDS_MAX));
+    }
     if (started)
         event_base_dispatch(s->base);
     else
@@ -849,12 +1062,15 @@ void server_free(struct server *s)
         return;
     for (unsigned i = 0; s->workers && i < s->nworkers; i++)
         worker_free(&s->workers[i]);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (s->signals[i])
             event_free(s->signals[i]);
+    if (s->successor_ev) /* stopped during a restart: the new one goes on */
+        successor_done(s);
     if (s->base)
         event_base_free(s->base);
     free(s->workers);
+    free(s->metrics);
     cfg_release(s->cur);
     free(s);
 }

@@ -19,7 +19,7 @@ out="$root/build/fuzz"
 seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-1}
 nice_level=${FUZZ_NICE:-10}
-all="server ini config path range precond encoding redirects"
+all="server ini config path range precond encoding redirects statusacl"
 targets=${*:-$all}
 
 case "$seconds" in '' | *[!0-9]*) echo "FUZZ_SECONDS must be a number" >&2; exit 2 ;; esac

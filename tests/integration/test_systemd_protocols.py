@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import time
 
@@ -27,11 +28,23 @@ class Notify:
         self.sock.bind(self.path)
 
     def next(self, timeout=10):
+        """The next state message; the fd store's messages (FDSTORE=1 with
+        the listening sockets) are kept in self.stored, their fds closed."""
         self.sock.settimeout(timeout)
-        try:
-            return self.sock.recv(4096).decode()
-        except socket.timeout:
-            return None
+        self.stored = getattr(self, "stored", [])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                msg, fds, _, _ = socket.recv_fds(self.sock, 4096, 256)
+            except socket.timeout:
+                return None
+            for fd in fds:
+                os.close(fd)
+            text = msg.decode()
+            if not text.startswith("FDSTORE"):
+                return text
+            self.stored.append((text, len(fds)))
+        return None
 
     def close(self):
         self.sock.close()
@@ -122,6 +135,67 @@ def test_journal_priorities():
     with Server(log={"error_log": "-"}) as s:
         assert re.match(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[notice\] ", s.stderr()), \
             s.stderr()
+
+
+def test_fd_store_carries_the_sockets_over_a_restart():
+    """What systemctl restart does with FileDescriptorStoreMax=: the server
+    stores its listening sockets (FDSTORE=1) once it serves; while it is
+    stopped the manager holds them, so a client that connects meanwhile is
+    queued, not refused; the next process gets them as LISTEN_FDS and
+    answers that client."""
+    with Server(server={"workers": 2}, start=False) as s:
+        s.write("index.html", b"kept\n")
+        n = Notify(s.dir)
+        held = []
+        second = None
+        try:
+            with_env("NOTIFY_SOCKET", n.path, lambda: s.start(wait=False))
+            assert n.next() == "READY=1"
+            sock = n.sock
+            sock.settimeout(10)
+            texts = []
+            while len(held) < 2:  # FDSTOREREMOVE=1, then FDSTORE=1 with both
+                msg, fds, _, _ = socket.recv_fds(sock, 4096, 16)
+                texts.append(msg.decode())
+                held += fds
+            assert texts[0] == "FDSTOREREMOVE=1\nFDNAME=listen", texts
+            assert texts[-1] == "FDSTORE=1\nFDNAME=listen", texts
+            s.stop()
+            # stopped: the stored sockets still listen, the kernel queues
+            c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+            c.sendall(build("GET", "/"))
+            high = [os.dup(fd) for fd in held]
+
+            def as_systemd_passes_them():
+                for i, fd in enumerate(high):
+                    os.dup2(fd, 3 + i)  # inheritable
+                os.environ["LISTEN_FDS"] = str(len(high))
+                os.environ["LISTEN_PID"] = str(os.getpid())
+            err = open(os.path.join(s.dir, "stderr2"), "wb")
+            second = subprocess.Popen([binary(), "-c", s.conf], stdin=subprocess.DEVNULL,
+                                      stdout=err, stderr=err, close_fds=False,
+                                      preexec_fn=as_systemd_passes_them)
+            err.close()
+            for fd in high:
+                os.close(fd)
+            buf = bytearray()
+            deadline = time.monotonic() + 10
+            while b"kept\n" not in buf and time.monotonic() < deadline:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                buf += chunk
+            c.close()
+            assert buf.startswith(b"HTTP/1.1 200") and buf.endswith(b"kept\n"), buf
+            log = s.errlog()
+            assert "cannot bind" not in log, log
+        finally:
+            for fd in held:
+                os.close(fd)
+            if second:
+                second.send_signal(signal.SIGTERM)
+                assert second.wait(10) == 0
+            n.close()
 
 
 if __name__ == "__main__":

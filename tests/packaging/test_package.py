@@ -346,8 +346,9 @@ def step_start():
     want = sh(["id", "-u", "minihttpd"]).stdout.strip()
     assert uid and set(uid.groups()) == {want}, "daemon uids %s, want %s" % (
         uid and uid.groups(), want)
+    # the user's, so that the process a restart starts can put its pid there
     st = os.stat(PIDFILE)
-    assert st.st_uid == 0 and stat.S_IMODE(st.st_mode) == 0o644, \
+    assert st.st_uid == int(want) and stat.S_IMODE(st.st_mode) == 0o644, \
         "pid file uid %d mode %o" % (st.st_uid, stat.S_IMODE(st.st_mode))
     for log in (ACCESS_LOG, ERROR_LOG):
         assert os.stat(log).st_uid == int(want), "%s is not minihttpd's" % log
@@ -499,6 +500,87 @@ def step_logrotate_under_load():
     assert "log files reopened" in read(ERROR_LOG), "no SIGUSR1 in the error log"
 
 
+def load_fresh_and_kept(port, stop, counts):
+    """GETs until stop is set (bounded: 120 s, 100000): on a kept-alive
+    connection, every 4th on a new one.  A kept-alive connection closed
+    before any byte of the next response is retried once on a new one, as
+    HTTP allows for idle connections (RFC 9112, 9.3.1); anything else, and
+    any failure of a new connection, is an error."""
+    conn = None
+    deadline = time.monotonic() + 120
+    expect = read("/var/www/minihttpd/index.html").encode()
+    while not stop.is_set() and time.monotonic() < deadline and counts["sent"] < 100000:
+        counts["sent"] += 1
+        fresh = conn is None or counts["sent"] % 4 == 0
+        if fresh and conn:
+            conn.close()
+            conn = None
+        for attempt in (1, 2):
+            try:
+                conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                status, body = get(port, "/", "pkgtest-restart", conn)
+                if status != 200 or body != expect:
+                    counts["errors"].append("status %d, %d bytes" % (status, len(body)))
+                counts["ok"] += 1
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError) as e:
+                conn.close()
+                conn = None
+                if fresh or attempt == 2:
+                    counts["errors"].append(repr(e))
+                    break
+                counts["idle_closed"] += 1
+                fresh = True
+            except (OSError, http.client.HTTPException) as e:
+                counts["errors"].append(repr(e))
+                conn = None
+                break
+    if conn:
+        conn.close()
+
+
+def step_restart_under_load():
+    """restart, and an upgrade of the package (a reinstall: postinst
+    restarts the server), while a client requests in a loop: a new pid
+    each time, and no request fails."""
+    stop = threading.Event()
+    counts = {"sent": 0, "ok": 0, "idle_closed": 0, "errors": []}
+    t = threading.Thread(target=load_fresh_and_kept, args=(S.port, stop, counts))
+    t.start()
+    pids = [daemon_pid()]
+    try:
+        for action in ("restart", "restart", "upgrade"):
+            before = counts["ok"]
+            if action == "upgrade":
+                p = sh(APT + ["install", "--reinstall", S.deb], timeout=300)
+                print(quiet(p.stdout)[-400:], end="")
+                # the running binary was replaced on disk; postinst restarts
+                # it, unless policy-rc.d forbids that (a container's does):
+                # then do what postinst would have done
+                pid = wait_until(lambda: daemon_pid() not in (None, pids[-1]) and
+                                 daemon_pid(), 5)
+                if not pid:
+                    assert os.readlink("/proc/%d/exe" % pids[-1]).endswith(" (deleted)")
+                    print("postinst did not restart (policy-rc.d?): restarting as it would")
+                    p, pid = init("restart")
+                assert not os.readlink("/proc/%d/exe" % pid).endswith(" (deleted)"), \
+                    "the new process runs the old binary"
+            else:
+                p, pid = init(action)
+            assert pid and pid not in pids, "%s kept pid %s" % (action, pid)
+            assert not alive(pids[-1]) or wait_until(lambda: not alive(pids[-1]), 10), \
+                "old pid %d still alive after %s" % (pids[-1], action)
+            pids.append(pid)
+            assert wait_until(lambda: counts["ok"] > before + 20, 10), counts
+    finally:
+        stop.set()
+        t.join(130)
+    print("%d requests through 2 restarts and an upgrade; %d kept-alive connections "
+          "closed while idle" % (counts["ok"], counts["idle_closed"]))
+    assert not counts["errors"], "requests failed: %s" % counts["errors"][:5]
+    assert read(ERROR_LOG).count("serves now") >= 3, read(ERROR_LOG)[-2000:]
+
+
 def step_status():
     p, pid = init("status")
     assert p.returncode == 0 and "running" in p.stdout + p.stderr, "status says %r" % (
@@ -543,7 +625,7 @@ def step_purge():
 STEPS = [step_preconditions, step_build, step_lintian, step_hardening, step_install,
          step_installed_paths, step_start, step_restart_new_port,
          step_reload_keeps_pid, step_bad_config_refused, step_https_snakeoil,
-         step_logrotate_under_load,
+         step_logrotate_under_load, step_restart_under_load,
          step_status, step_reinstall_keeps_conffile, step_stop, step_purge]
 
 
