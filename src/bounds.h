@@ -209,6 +209,11 @@
  * error-log line, never an unbounded page. */
 #define MH_AUTOINDEX_ENTRIES_MAX 10000
 
+/* count: openat2() calls for one open that fail with EAGAIN (a rename
+ * elsewhere raced with a ".." in the path) before the open walks the
+ * path instead.  Each retry costs one system call. */
+#define MH_OPENAT2_RETRIES 4
+
 /* --- the docroot where openat2() is missing (docroot.c's walk) --- */
 
 /* count: symlinks one open follows; the next one is ELOOP (403).  The

@@ -254,21 +254,29 @@ static bool copy_str(void *dst, size_t size, const char *v)
     return true;
 }
 
+/* The next space- or tab-separated word of *p: false at the end; else
+ * [*w, *w + *n) and *p past it. */
+static bool next_word(const char **p, const char **w, size_t *n)
+{
+    while (**p == ' ' || **p == '\t')
+        (*p)++;
+    if (!**p)
+        return false;
+    *w = *p;
+    while (**p && **p != ' ' && **p != '\t')
+        (*p)++;
+    *n = (size_t)(*p - *w);
+    return true;
+}
+
 static bool parse_index(struct mh_config *cfg, const char *v, char *why)
 {
     unsigned n = 0;
-    const char *p = v;
+    const char *p = v, *b;
+    size_t len;
     if (strchr(v, ',')) /* "index.html, index.htm" is not a list of two */
         return refuse(why, "index names are separated by spaces, not commas");
-    while (*p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            break;
-        const char *b = p;
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-        size_t len = (size_t)(p - b);
+    while (next_word(&p, &b, &len)) {
         if (n == MH_INDEX_NAMES_MAX)
             return refuse(why, "at most %d index file names", MH_INDEX_NAMES_MAX);
         if (len > MH_INDEX_NAME_MAX || memchr(b, '/', len) ||
@@ -678,20 +686,15 @@ static bool parse_cidrs(struct access_rules *a, const char *v, unsigned *at,
     }
     if (strchr(v, ',')) /* "10.0.0.0/8, ::1" */
         return refuse(why, "addresses are separated by spaces, not commas");
-    for (const char *p = v;;) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            break;
-        const char *b = p;
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
+    const char *p = v, *b;
+    size_t len;
+    while (next_word(&p, &b, &len)) {
         if (a->n_cidrs == MH_CIDRS_MAX)
             return refuse(why, "more than %d addresses in all lists together",
                           MH_CIDRS_MAX);
-        enum cidr_result r = cidr_parse(b, (size_t)(p - b), &a->cidrs[a->n_cidrs]);
+        enum cidr_result r = cidr_parse(b, len, &a->cidrs[a->n_cidrs]);
         if (r != CIDR_OK)
-            return refuse(why, "%.*s: %s", (int)(p - b > 48 ? 48 : p - b), b,
+            return refuse(why, "%.*s: %s", (int)(len > 48 ? 48 : len), b,
                           cidr_strerror(r));
         a->n_cidrs++;
         (*n)++;

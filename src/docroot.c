@@ -221,11 +221,26 @@ enum http_status docroot_status(int err)
     }
 }
 
+/* openat2() with RESOLVE_BENEATH fails with EAGAIN when a rename anywhere
+ * on the system raced with a ".." of the path (a symlink to "../x"): try
+ * again, MH_OPENAT2_RETRIES times, then walk the path, which no rename
+ * upsets and which confines as well.  Never a 500 for a busy machine. */
+static int open_beneath(int rootfd, const char *rel, int flags)
+{
+    if (!use_openat2)
+        return open_by_walk(rootfd, rel, flags);
+    for (int i = 0; i < MH_OPENAT2_RETRIES; i++) {
+        int f = openat2_beneath(rootfd, rel, flags);
+        if (f >= 0 || errno != EAGAIN)
+            return f;
+    }
+    return open_by_walk(rootfd, rel, flags);
+}
+
 enum http_status docroot_open(int rootfd, const char *rel, int *fd, struct stat *st)
 {
     int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
-    int f = use_openat2 ? openat2_beneath(rootfd, rel, flags)
-                        : open_by_walk(rootfd, rel, flags);
+    int f = open_beneath(rootfd, rel, flags);
     if (f < 0)
         return docroot_status(errno);
     if (fstat(f, st) != 0) {

@@ -93,6 +93,21 @@ def test_401_and_realm():
         assert all(" - - [" in ln for ln in lines if '" 401 ' in ln), lines
 
 
+def test_json_log_user():
+    """access_format = json: "user" is the verified user, null without one;
+    "remote" the X-Forwarded-For client behind a trusted proxy."""
+    import json
+    pw = "alice:%s\n" % bcrypt("wonderland")
+    extra = TEAM_A + "\n[access]\ntrusted_proxies = 127.0.0.1\n"
+    with server(extra, pw, log={"access_format": "json"}) as s:
+        assert get(s.port, "/team-a/", [basic("alice", "wonderland"),
+                                         "X-Forwarded-For: 192.0.2.7"]).status == 200
+        assert get(s.port, "/index.html").status == 200
+        lines = [json.loads(l) for l in wait_for_lines(s.access_log, 2)]
+        assert lines[0]["user"] == "alice" and lines[0]["remote"] == "192.0.2.7", lines
+        assert lines[1]["user"] is None and lines[1]["remote"] == "127.0.0.1", lines
+
+
 def test_spellings_cannot_bypass():
     """Every other spelling of a path under /team-a/ needs the credentials:
     percent-encoded, '..'-folded, a clean URL, a _redirects rewrite from an

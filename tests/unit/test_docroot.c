@@ -25,6 +25,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bounds.h"
@@ -350,6 +352,62 @@ static void test_openat2(void **state)
     if (docroot_probe() != 0)
         skip(); /* this kernel or tool has no openat2: the fallback runs */
     run_cases(1);
+}
+
+/* Renames elsewhere on the system, as rsync publishing a site makes them,
+ * make openat2(RESOLVE_BENEATH) fail with EAGAIN on a path with a ".."
+ * (here a symlink to ../sub): such an open is tried again and then walked,
+ * never answered 500.  A thread renames a file back and forth while the
+ * path is opened 20,000 times (or for 5 s). */
+struct renamer {
+    char a[PATH_MAX], b[PATH_MAX];
+    volatile int stop;
+};
+
+static void *rename_loop(void *arg)
+{
+    struct renamer *r = arg;
+    while (!r->stop)
+        if (rename(r->a, r->b) != 0 || rename(r->b, r->a) != 0)
+            break;
+    return NULL;
+}
+
+static void test_openat2_renames_elsewhere(void **state)
+{
+    (void)state;
+    if (docroot_probe() != 0)
+        skip();
+    static struct renamer r;
+    snprintf(r.a, sizeof(r.a), "%s/renamed-a", root);
+    snprintf(r.b, sizeof(r.b), "%s/renamed-b", root);
+    int fd = open(r.a, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    r.stop = 0;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, rename_loop, &r), 0);
+    int rootfd = docroot_open_root(root);
+    assert_true(rootfd >= 0);
+    docroot_use_openat2(1);
+    unsigned bad = 0, n = 0;
+    time_t end = time(NULL) + 5;
+    for (; n < 20000 && time(NULL) < end; n++) {
+        struct stat st;
+        int f = -1;
+        enum http_status s = docroot_open(rootfd, "w/dirlink/page.html", &f, &st);
+        if (s != HTTP_STATUS_OK)
+            bad++;
+        else
+            close(f);
+    }
+    r.stop = 1;
+    pthread_join(t, NULL);
+    close(rootfd);
+    unlink(r.a);
+    unlink(r.b);
+    print_message("%u opens during renames, %u not 200\n", n, bad);
+    assert_int_equal(bad, 0);
 }
 
 static void test_walk_fallback(void **state)
@@ -773,6 +831,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         /* opening, both ways */
         cmocka_unit_test(test_openat2),
+        cmocka_unit_test(test_openat2_renames_elsewhere),
         cmocka_unit_test(test_walk_fallback),
         cmocka_unit_test(test_ways_agree),
         cmocka_unit_test(test_walk_depth),
