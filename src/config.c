@@ -292,21 +292,6 @@ static bool parse_index(struct mh_config *cfg, const char *v, char *why)
     return true;
 }
 
-/* The next space-separated word of *p: its start, its length in *len
- * (0 at the end). */
-static const char *next_word(const char **p, size_t *len)
-{
-    const char *s = *p;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    const char *b = s;
-    while (*s && *s != ' ' && *s != '\t')
-        s++;
-    *len = (size_t)(s - b);
-    *p = s;
-    return b;
-}
-
 /* [compress] encodings = br gzip zstd (any order, each once) | off */
 static bool parse_codings(struct mh_encodings *e, const char *v, char *why)
 {
@@ -315,7 +300,7 @@ static bool parse_codings(struct mh_encodings *e, const char *v, char *why)
     e->n = 0;
     if (!strcmp(v, "off"))
         return true;
-    for (const char *w = next_word(&p, &len); len; w = next_word(&p, &len)) {
+    for (const char *w; next_word(&p, &w, &len);) {
         int c = encoding_by_name(w, len);
         if (c < 0)
             return refuse(why, "must be off, or some of br, gzip and zstd in order "
@@ -336,7 +321,7 @@ static bool parse_types(struct mh_types *t, const char *v, char *why)
     size_t len;
     const char *p = v;
     t->n = 0;
-    for (const char *w = next_word(&p, &len); len; w = next_word(&p, &len)) {
+    for (const char *w; next_word(&p, &w, &len);) {
         const char *slash = memchr(w, '/', len);
         if (!slash || slash == w || slash == w + len - 1 || memchr(w, ';', len) ||
             memchr(slash + 1, '/', (size_t)(w + len - slash - 1)))
