@@ -75,6 +75,10 @@ enum cidr_result cidr_parse(const char *s, size_t n, struct cidr *out)
 
 bool cidr_match(const struct cidr *c, const uint8_t addr[16])
 {
+    /* an IPv4 client (IPv4-mapped) is in IPv4 blocks only: "::/0" means all
+     * of IPv6, as nginx reads it, not every IPv4 address too */
+    if (c->bits < 96 && !memcmp(addr, v4_mapped, sizeof(v4_mapped)))
+        return false;
     unsigned full = c->bits / 8, rest = c->bits % 8;
     if (memcmp(c->addr, addr, full) != 0)
         return false;

@@ -3,7 +3,9 @@
  * Every address is held as 16 bytes of IPv6: an IPv4 address a.b.c.d is
  * ::ffff:a.b.c.d (as an IPv6 socket shows an IPv4 peer), and an IPv4 block
  * /n is the IPv6 block /96+n, so "10.0.0.0/8" matches both 10.1.2.3 and
- * ::ffff:10.1.2.3. */
+ * ::ffff:10.1.2.3.  An IPv6 block shorter than /96 ("::/0", "::/8") matches
+ * no IPv4 address: IPv4 clients are matched by IPv4 blocks (or
+ * ::ffff:0:0/96 and longer), as nginx does. */
 #ifndef MH_CIDR_H
 #define MH_CIDR_H
 

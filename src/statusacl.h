@@ -7,15 +7,10 @@
 #include <stddef.h>
 
 #include "bounds.h"
-
-struct statusacl_entry {
-    unsigned char addr[16]; /* IPv4 in the first 4 bytes */
-    unsigned char prefix;   /* bits that must match: 0..32 or 0..128 */
-    bool v4;
-};
+#include "cidr.h"
 
 struct statusacl {
-    struct statusacl_entry e[MH_STATUS_ALLOW_MAX];
+    struct cidr e[MH_STATUS_ALLOW_MAX]; /* cidr.h: IPv4 as IPv4-mapped IPv6 */
     unsigned n;
 };
 
@@ -29,8 +24,8 @@ enum statusacl_result {
 };
 
 /* Parse text[0, len): addresses ("127.0.0.1", "::1") and prefixes
- * ("10.0.0.0/8", "fd00::/8") separated by blanks.  An IPv4-mapped IPv6
- * address (::ffff:10.0.0.1, /96 or longer) is stored as the IPv4 one.
+ * ("10.0.0.0/8", "fd00::/8") separated by blanks, as cidr_parse() reads
+ * them.
  * On an error *bad and *bad_len name the offending word.  No I/O, no
  * allocation. */
 enum statusacl_result statusacl_parse(const char *text, size_t len,

@@ -34,9 +34,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r == STATUSACL_OK) {
         FUZZ_CHECK(a.n >= 1 && a.n <= MH_STATUS_ALLOW_MAX);
         for (unsigned i = 0; i < a.n; i++) {
-            FUZZ_CHECK(a.e[i].prefix <= (a.e[i].v4 ? 32 : 128));
+            FUZZ_CHECK(a.e[i].bits <= 128);
+            static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
+                                               0, 0, 0, 0, 0xff, 0xff};
+            bool v4 = !memcmp(a.e[i].addr, mapped, sizeof(mapped));
             char text[INET6_ADDRSTRLEN];
-            FUZZ_CHECK(inet_ntop(a.e[i].v4 ? AF_INET : AF_INET6, a.e[i].addr, text,
+            FUZZ_CHECK(inet_ntop(v4 ? AF_INET : AF_INET6,
+                                 v4 ? a.e[i].addr + 12 : a.e[i].addr, text,
                                  sizeof(text)) != NULL);
             FUZZ_CHECK(statusacl_allows(&a, text, strlen(text)));
         }

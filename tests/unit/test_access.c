@@ -46,7 +46,10 @@ static void test_cidr_match(void **state)
     assert_false(in("fd00::/8", "fe00::1"));
     assert_true(in("0.0.0.0/0", "1.2.3.4"));
     assert_false(in("0.0.0.0/0", "2001:db8::1")); /* IPv4's /0 is not all of IPv6 */
-    assert_true(in("::/0", "1.2.3.4"));
+    assert_false(in("::/0", "1.2.3.4"));          /* IPv6 blocks: IPv6 clients */
+    assert_false(in("::/0", "::ffff:1.2.3.4"));
+    assert_true(in("::/0", "2001:db8::1"));
+    assert_true(in("::ffff:0:0/96", "1.2.3.4")); /* all of IPv4, written as IPv6 */
     assert_true(in("192.168.0.0/23", "192.168.1.255"));
     assert_false(in("192.168.0.0/23", "192.168.2.0"));
     assert_true(in("2001:db8::/33", "2001:db8:7fff::1"));

@@ -70,8 +70,7 @@ static void test_zero_prefix_and_mapped(void **state)
     assert_true(allows(&acl, "::ffff:203.0.113.9"));
     assert_false(allows(&acl, "2001:db8::1")); /* IPv4's /0 is not IPv6 */
     assert_int_equal(parse("::ffff:10.0.0.0/104", &acl, &at, &n), STATUSACL_OK);
-    assert_true(acl.e[0].v4);
-    assert_int_equal(acl.e[0].prefix, 8);
+    assert_int_equal(acl.e[0].bits, 104); /* 10.0.0.0/8, IPv4-mapped */
     assert_true(allows(&acl, "10.9.9.9"));
     assert_true(allows(&acl, "::ffff:10.9.9.9"));
     assert_false(allows(&acl, "11.0.0.0"));
