@@ -358,14 +358,14 @@
  * every other, and leave the event loops most of a small machine's cores. */
 #define MH_ZCACHE_THREADS 2
 /* count: files waiting for a compression thread.  A request that finds it
- * full is sent as it is and asks again next time; each waiting job holds
- * one fd (a dup of the file's), so this also bounds those fds.  A browser
- * on a Sphinx search page asks for a hundred pages at once. */
+ * full is sent as it is and asks again next time.  A waiting job holds no
+ * fd, only its path (up to MH_URL_PATH_MAX + MH_FS_PATH_MAX bytes).  A
+ * browser on a Sphinx search page asks for a hundred pages at once. */
 #define MH_ZCACHE_QUEUE_MAX 256
-/* fds: what the compression pool holds at most: the queue's, and per
- * thread the file, the copy being written and a copy being checked; plus
- * the cache directory. */
-#define MH_ZCACHE_FDS (MH_ZCACHE_QUEUE_MAX + 3 * MH_ZCACHE_THREADS + 1)
+/* fds: what the compression pool holds at most: per thread the docroot
+ * (while opening), the file and the copy being written (or a copy being
+ * checked); plus the cache directory. */
+#define MH_ZCACHE_FDS (3 * MH_ZCACHE_THREADS + 1)
 /* seconds: a temporary file in cache_dir untouched this long is left from
  * a crash and removed at start; a younger one may be another minihttpd's
  * (an old one handing over its sockets) copy being written. */

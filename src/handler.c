@@ -378,16 +378,18 @@ static int copy_coding(const struct handler_ctx *h, const struct request *rq)
     return c < 0 ? -1 : e->order[c];
 }
 
-/* Keep in f the copy in coding enc when the cache has it ready (else it
- * is queued); true when f has it. */
-static bool want_copy(struct handler_ctx *h, struct fcache_file *f, int enc)
+/* Keep in f (the file name, "/a/b.html") the copy in coding enc when the
+ * cache has it ready (else it is queued); true when f has it. */
+static bool want_copy(struct handler_ctx *h, struct fcache_file *f, const char *name,
+                      int enc)
 {
     if (f->has_copy[enc])
         return true;
     int fd;
     struct stat st;
     uint64_t len;
-    if (zcache_get(h->zc, f->file.fd, &f->file.st, enc, &fd, &st, &len) != ZCACHE_READY)
+    if (zcache_get(h->zc, h->cfg->docroot, name[0] == '/' ? name + 1 : name,
+                   &f->file.st, enc, &fd, &st, &len) != ZCACHE_READY)
         return false;
     fcache_set_copy(h->files, f, enc, fd, &st, len);
     return true;
@@ -400,7 +402,7 @@ static bool want_copy(struct handler_ctx *h, struct fcache_file *f, int enc)
  * accepts are asked for too: a gzip copy is ready long before a brotli
  * one of a large file, and goes out meanwhile. */
 static void compress_step(struct handler_ctx *h, const struct request *rq,
-                          struct fcache_file *f)
+                          struct fcache_file *f, const char *name)
 {
     int enc = h->copy_enc; /* copy_coding(): the client's choice */
     if (enc < 0)
@@ -412,7 +414,7 @@ static void compress_step(struct handler_ctx *h, const struct request *rq,
         }
         return;
     }
-    if (want_copy(h, f, enc))
+    if (want_copy(h, f, name, enc))
         return;
     const struct mh_encodings *e = &h->cfg->compress_encodings;
     const char *ae = route_header(rq, "Accept-Encoding");
@@ -420,7 +422,7 @@ static void compress_step(struct handler_ctx *h, const struct request *rq,
     accept_encoding_q(ae, strlen(ae), q);
     for (unsigned i = 0; i < e->n; i++)
         if (e->order[i] != enc && q[e->order[i]] > 0)
-            want_copy(h, f, e->order[i]);
+            want_copy(h, f, name, e->order[i]);
 }
 
 /* A regular file: what represent.c decides, with its type and its bytes.
@@ -437,7 +439,7 @@ static void serve_file(struct handler_ctx *h, const struct request *rq,
     const char *type = file_type(h, f, name, name_len);
     bool zip = compressible(h, f, type);
     if (zip)
-        compress_step(h, rq, f);
+        compress_step(h, rq, f, name);
     const struct mh_encodings *e = &h->cfg->compress_encodings;
     const struct fcache_rep *reps[1 + ENC_CODINGS] = {&f->file};
     /* whose validators each has: a copy's are its file's (Last-Modified,

@@ -5,14 +5,16 @@
  * queue.  A worker asks for the copy of one version of a file (zcache_get):
  * a copy that is ready is opened, checked against its trailer and handed
  * over as an fd (fcache.c keeps it); otherwise the version is queued once,
- * with a dup of the file's fd, and the worker sends the file as it is.  A
+ * with its path, and the worker sends the file as it is.  The thread opens
+ * the file beneath the docroot (docroot.c) and makes sure it is that
+ * version.  A
  * thread compresses into a temporary file, appends the trailer (zentry.h),
  * checks that the file did not change meanwhile and renames the copy into
  * place, so a copy under its final name is always whole; then it removes
  * the least recently used copies past cache_size.  Copies found at start
  * are checked in full (their checksum) by a thread before first use.
  * Must never: block a worker on compression or on a thread (the lock is
- * held for index updates only, never across I/O but an fd dup), touch
+ * held for index updates only, never across I/O), touch
  * libevent or evhttp, or serve a copy whose key or length is not checked. */
 #define _GNU_SOURCE
 #include "zcache.h"
@@ -33,19 +35,55 @@
 #include "bounds.h"
 #include "buf.h"
 #include "compress.h"
+#include "docroot.h"
 #include "encoding.h"
 #include "filever.h"
 #include "log.h"
+#include "status.h"
 #include "zentry.h"
 
-/* One thing for a thread to do: make the copy of a version (fd is a dup
- * of the file's, st its fstat then), or check a copy found at start. */
+/* One thing for a thread to do: make the copy of a version (the file rel
+ * beneath the directory root, whose fstat was st), or check a copy found
+ * at start.  A waiting job holds no fd: the thread opens the file itself,
+ * confined to the docroot as a request's open is (docroot.c). */
 struct zjob {
     struct zkey key;
-    int fd;
+    char *root, *rel; /* make: owned copies; check: NULL */
     struct stat st;
     bool check;
 };
+
+static void job_free(struct zjob *j)
+{
+    free(j->root);
+    free(j->rel);
+    j->root = j->rel = NULL;
+}
+
+/* The file of job, open, if it is still the version the job was made for:
+ * its fd, or -1 with why. */
+static int open_source(const struct zjob *job, char *why, size_t cap)
+{
+    struct stat now;
+    int fd = -1;
+    int root = docroot_open_root(job->root);
+    if (root < 0) {
+        snprintf(why, cap, "cannot open the docroot: %s", strerror(errno));
+        return -1;
+    }
+    enum http_status st = docroot_open(root, job->rel, &fd, &now);
+    close(root);
+    if (st != HTTP_STATUS_OK) {
+        snprintf(why, cap, "the file is gone (%d)", (int)st);
+        return -1;
+    }
+    if (!S_ISREG(now.st_mode) || !file_stat_same(&job->st, &now)) {
+        close(fd);
+        snprintf(why, cap, "the file changed before it was compressed");
+        return -1;
+    }
+    return fd;
+}
 
 struct zcache {
     pthread_mutex_t mu;
@@ -190,23 +228,25 @@ static void make(struct zcache *z, struct zjob *job)
     uint64_t len = 0;
     uint32_t crc = 0;
     bool kept = false, useless = false;
-    int out = -1;
+    int out = -1, in = -1;
+    bool changed = false; /* the version is gone: nothing to say */
     snprintf(tmp, sizeof(tmp), ".tmp-%ld-%u", (long)getpid(),
              atomic_fetch_add(&z->tmp_seq, 1));
     if (zkey_name(&job->key, name, sizeof(name)) != 0)
         snprintf(why, sizeof(why), "bad key");
-    else if (fstat(job->fd, &now) != 0 || !file_stat_same(&job->st, &now))
-        snprintf(why, sizeof(why), "the file changed before it was compressed");
+    else if ((in = open_source(job, why, sizeof(why))) < 0)
+        changed = true; /* or gone: a new version comes with a new key */
     else if ((out = openat(z->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
                            0640)) < 0)
         snprintf(why, sizeof(why), "cannot create %s in the cache directory: %s", tmp,
                  strerror(errno));
-    else if (compress_fd(job->key.enc, job->fd, job->key.size, out, &len, &crc,
-                         &z->cancel, why, sizeof(why)) != 0)
+    else if (compress_fd(job->key.enc, in, job->key.size, out, &len, &crc, &z->cancel,
+                         why, sizeof(why)) != 0)
         ; /* why says it */
-    else if (fstat(job->fd, &now) != 0 || !file_stat_same(&job->st, &now))
+    else if (fstat(in, &now) != 0 || !file_stat_same(&job->st, &now)) {
         snprintf(why, sizeof(why), "the file changed while it was compressed");
-    else if (len >= job->key.size || len + ZTRAILER_LEN > z->cap)
+        changed = true;
+    } else if (len >= job->key.size || len + ZTRAILER_LEN > z->cap)
         useless = true; /* no smaller, or larger than the whole cache */
     else {
         unsigned char t[ZTRAILER_LEN];
@@ -226,7 +266,9 @@ static void make(struct zcache *z, struct zjob *job)
         if (!kept)
             unlinkat(z->dirfd, tmp, 0);
     }
-    close(job->fd);
+    if (in >= 0)
+        close(in);
+    job_free(job);
     if (kept)
         count(&z->stats.made);
     else if (useless)
@@ -235,9 +277,10 @@ static void make(struct zcache *z, struct zjob *job)
         ; /* stopping: not a failure, and nothing to log */
     } else {
         count(&z->stats.failed);
-        log_msg(MH_LOG_WARN, "no %s copy of inode %llu (%llu bytes): %s",
-                encoding_name(job->key.enc), (unsigned long long)job->key.ino,
-                (unsigned long long)job->key.size, why);
+        if (!changed)
+            log_msg(MH_LOG_WARN, "no %s copy of inode %llu (%llu bytes): %s",
+                    encoding_name(job->key.enc), (unsigned long long)job->key.ino,
+                    (unsigned long long)job->key.size, why);
     }
     /* a version that failed is not tried again: its file changed (a new
      * version comes with a new key) or its disk fails */
@@ -308,21 +351,23 @@ static bool push(struct zcache *z, const struct zjob *job)
 
 /* --- the workers' side --- */
 
-/* With the lock held: a job for e, a new version of the file open as fd. */
-static enum zcache_answer queue_make(struct zcache *z, const struct zkey *k, int fd,
+/* With the lock held: a job for k, a new version of the file rel beneath
+ * root (st its fstat). */
+static enum zcache_answer queue_make(struct zcache *z, const struct zkey *k,
+                                     const char *root, const char *rel,
                                      const struct stat *st)
 {
     if (z->qlen == MH_ZCACHE_QUEUE_MAX) {
         count(&z->stats.dropped);
         return ZCACHE_NONE;
     }
-    struct zentry *e = zindex_add(z->idx, k, ZSTATE_PENDING, 0);
-    if (!e)
-        return ZCACHE_NONE; /* MH_ZCACHE_ENTRIES_MAX versions known */
     struct zjob job = {.key = *k, .st = *st, .check = false};
-    job.fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (job.fd < 0) {
-        zindex_remove(z->idx, e);
+    job.root = strdup(root);
+    job.rel = strdup(rel);
+    struct zentry *e =
+        job.root && job.rel ? zindex_add(z->idx, k, ZSTATE_PENDING, 0) : NULL;
+    if (!e) { /* out of memory, or MH_ZCACHE_ENTRIES_MAX versions known */
+        job_free(&job);
         return ZCACHE_NONE;
     }
     push(z, &job);
@@ -331,8 +376,9 @@ static enum zcache_answer queue_make(struct zcache *z, const struct zkey *k, int
     return ZCACHE_PENDING;
 }
 
-enum zcache_answer zcache_get(struct zcache *z, int fd, const struct stat *st, int enc,
-                              int *copy_fd, struct stat *copy_st, uint64_t *len)
+enum zcache_answer zcache_get(struct zcache *z, const char *root, const char *rel,
+                              const struct stat *st, int enc, int *copy_fd,
+                              struct stat *copy_st, uint64_t *len)
 {
     struct zkey k;
     key_of(st, enc, &k);
@@ -341,11 +387,11 @@ enum zcache_answer zcache_get(struct zcache *z, int fd, const struct stat *st, i
     enum zcache_answer a = ZCACHE_NONE;
     bool ready = false;
     if (!e)
-        a = queue_make(z, &k, fd, st);
+        a = queue_make(z, &k, root, rel, st);
     else if (e->state == ZSTATE_PENDING)
         a = ZCACHE_PENDING;
     else if (e->state == ZSTATE_READY && !e->checked) {
-        struct zjob job = {.key = k, .fd = -1, .check = true};
+        struct zjob job = {.key = k, .check = true};
         if (!e->queued && push(z, &job))
             e->queued = true;
         a = ZCACHE_PENDING;
@@ -600,11 +646,8 @@ void zcache_free(struct zcache *z)
     pthread_mutex_unlock(&z->mu);
     for (unsigned i = 0; i < z->nthreads; i++)
         pthread_join(z->threads[i], NULL);
-    for (size_t i = 0; i < z->qlen; i++) {
-        struct zjob *j = &z->queue[(z->qhead + i) % MH_ZCACHE_QUEUE_MAX];
-        if (j->fd >= 0)
-            close(j->fd);
-    }
+    for (size_t i = 0; i < z->qlen; i++)
+        job_free(&z->queue[(z->qhead + i) % MH_ZCACHE_QUEUE_MAX]);
     if (z->dirfd >= 0) {
         if (z->private_dir)
             remove_private(z);

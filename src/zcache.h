@@ -44,13 +44,17 @@ enum zcache_answer {
                        the queue was full (asked again next time) */
 };
 
-/* The copy in coding enc (ENC_I_*) of the file open as fd whose fstat is
- * st.  When there is none yet, one is queued (a dup of fd goes with it)
- * unless one for that version is queued or being made already; never
- * waits for compression.  A copy found is checked before it is handed
- * out (its length and trailer against st): a damaged one is removed. */
-enum zcache_answer zcache_get(struct zcache *z, int fd, const struct stat *st, int enc,
-                              int *copy_fd, struct stat *copy_st, uint64_t *len);
+/* The copy in coding enc (ENC_I_*) of the file rel (relative, as
+ * path_relative() gives) beneath the docroot root, whose fstat is st.
+ * When there is none yet, one is queued (with copies of root and rel: a
+ * thread opens the file, confined as a request's open is, and compresses
+ * it only if it is still that version) unless one for that version is
+ * queued or being made already; never waits for compression.  A copy found is checked
+ * before it is handed out (its length and trailer against st): a damaged one is
+ * removed. */
+enum zcache_answer zcache_get(struct zcache *z, const char *root, const char *rel,
+                              const struct stat *st, int enc, int *copy_fd,
+                              struct stat *copy_st, uint64_t *len);
 
 /* The copy of st's version in enc was used: it is evicted last. */
 void zcache_touch(struct zcache *z, const struct stat *st, int enc);
