@@ -202,12 +202,17 @@ static void evict(struct zcache *z)
 
 /* --- the threads --- */
 
-/* The entry for k settles: READY with bytes on disk, or USELESS. */
-static void settle(struct zcache *z, const struct zkey *k, bool ready, uint64_t bytes)
+/* The entry for k settles: READY with bytes on disk, USELESS, or (forget)
+ * gone from the index: a version whose file changed or vanished is not
+ * kept, so such entries do not pile up over deploys. */
+static void settle(struct zcache *z, const struct zkey *k, bool ready, uint64_t bytes,
+                   bool forget)
 {
     pthread_mutex_lock(&z->mu);
     struct zentry *e = zindex_find(z->idx, k);
-    if (e) {
+    if (e && forget) {
+        zindex_remove(z->idx, e);
+    } else if (e) {
         e->queued = false;
         if (ready) {
             zindex_set_ready(z->idx, e, bytes);
@@ -282,9 +287,9 @@ static void make(struct zcache *z, struct zjob *job)
                     encoding_name(job->key.enc), (unsigned long long)job->key.ino,
                     (unsigned long long)job->key.size, why);
     }
-    /* a version that failed is not tried again: its file changed (a new
-     * version comes with a new key) or its disk fails */
-    settle(z, &job->key, kept, len + ZTRAILER_LEN);
+    /* a version that failed otherwise is not tried again (its disk fails,
+     * or the server is stopping) */
+    settle(z, &job->key, kept, len + ZTRAILER_LEN, changed);
     if (kept)
         evict(z);
 }
