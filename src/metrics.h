@@ -4,6 +4,7 @@
 #define MH_METRICS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* statuses 100..599 are counted one by one; others together */
@@ -33,6 +34,10 @@ struct metrics_snapshot {
     uint64_t requests, bytes_sent, log_dropped, cache_hits, cache_misses;
     uint64_t status_other;
     uint64_t by_status[METRICS_STATUS_COUNT];
+    /* the compressed copies (zcache.h's counters), when compressing */
+    bool compress;
+    uint64_t z_queued, z_dropped, z_made, z_useless, z_failed, z_found, z_corrupt,
+        z_evicted, z_bytes;
 };
 
 /* Add n to a counter only the calling thread writes. */

@@ -50,6 +50,7 @@
 #include "reloadstate.h"
 #include "statushttp.h"
 #include "tls.h"
+#include "zcache.h"
 
 /* A config shared by the workers; freed by whoever drops the last ref. */
 struct cfg_ref {
@@ -991,6 +992,7 @@ fail:
 
 void server_set_zcache(struct server *s, struct zcache *zc)
 {
+    s->status.compress = zc ? zcache_stats(zc) : NULL;
     for (unsigned i = 0; i < s->nworkers; i++)
         handler_set_zcache(s->workers[i].h, zc);
 }

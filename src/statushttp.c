@@ -8,12 +8,15 @@
 #define _GNU_SOURCE
 #include "statushttp.h"
 
+#include <stdatomic.h>
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "conn.h"
 #include "log.h"
 #include "statuspage.h"
+#include "zcache.h"
 #include "status.h"
 
 static void release_page(const void *data, size_t len, void *arg)
@@ -21,6 +24,23 @@ static void release_page(const void *data, size_t len, void *arg)
     (void)len;
     (void)arg;
     free((void *)data);
+}
+
+/* The copy cache's counters, read without a lock (each is one atomic). */
+static void copy_compress(const struct zcache_stats *z, struct metrics_snapshot *s)
+{
+    s->compress = z != NULL;
+    if (!z)
+        return;
+    s->z_queued = atomic_load_explicit(&z->queued, memory_order_relaxed);
+    s->z_dropped = atomic_load_explicit(&z->dropped, memory_order_relaxed);
+    s->z_made = atomic_load_explicit(&z->made, memory_order_relaxed);
+    s->z_useless = atomic_load_explicit(&z->useless, memory_order_relaxed);
+    s->z_failed = atomic_load_explicit(&z->failed, memory_order_relaxed);
+    s->z_found = atomic_load_explicit(&z->found, memory_order_relaxed);
+    s->z_corrupt = atomic_load_explicit(&z->corrupt, memory_order_relaxed);
+    s->z_evicted = atomic_load_explicit(&z->evicted, memory_order_relaxed);
+    s->z_bytes = atomic_load_explicit(&z->bytes, memory_order_relaxed);
 }
 
 bool status_serve(const struct status_source *src, const struct mh_config *cfg,
@@ -46,6 +66,7 @@ bool status_serve(const struct status_source *src, const struct mh_config *cfg,
     metrics_sum(src->workers, src->n, &snap);
     clock_gettime(CLOCK_MONOTONIC, &now);
     snap.version = MH_VERSION;
+    copy_compress(src->compress, &snap);
     snap.workers = src->n;
     snap.uptime_seconds = now.tv_sec > src->started.tv_sec
                               ? (uint64_t)(now.tv_sec - src->started.tv_sec)

@@ -15,10 +15,12 @@
 struct status_source {
     const struct metrics *workers;
     unsigned n;
-    struct timespec started; /* CLOCK_MONOTONIC */
+    struct timespec started;             /* CLOCK_MONOTONIC */
+    const struct zcache_stats *compress; /* the copy cache's, or NULL */
 };
 
 struct conn;
+struct zcache_stats;
 
 /* If p is cfg's status path: fill rp (200 with the page for a peer of c in
  * [status] allow; 404 for any other; 400 for an unknown ?format=) and

@@ -30,6 +30,19 @@ static bool kv(struct buf *b, const char *key, uint64_t v, bool comma)
            buf_putu(b, v, 0) && (!comma || buf_puts(b, ", "));
 }
 
+/* "compression": the copy cache's counters and size. */
+static bool json_compress(const struct metrics_snapshot *s, struct buf *b)
+{
+    return buf_puts(b, "\"compression\": {") && kv(b, "copies_made", s->z_made, true) &&
+           kv(b, "queued", s->z_queued, true) && kv(b, "dropped", s->z_dropped, true) &&
+           kv(b, "not_smaller", s->z_useless, true) &&
+           kv(b, "failed", s->z_failed, true) &&
+           kv(b, "found_at_start", s->z_found, true) &&
+           kv(b, "corrupt_removed", s->z_corrupt, true) &&
+           kv(b, "evicted", s->z_evicted, true) &&
+           kv(b, "cache_bytes", s->z_bytes, false) && buf_puts(b, "}, ");
+}
+
 bool statuspage_json(const struct metrics_snapshot *s, struct buf *b)
 {
     bool ok = buf_puts(b, "{\"version\": ") && put_quoted(b, s->version) &&
@@ -53,8 +66,8 @@ bool statuspage_json(const struct metrics_snapshot *s, struct buf *b)
     return ok && buf_puts(b, "}}, ") && kv(b, "bytes_sent", s->bytes_sent, true) &&
            buf_puts(b, "\"cache\": {") &&
            kv(b, "open_file_hits", s->cache_hits, true) &&
-           kv(b, "open_file_misses", s->cache_misses, false) &&
-           buf_puts(b, "}, \"access_log\": {") &&
+           kv(b, "open_file_misses", s->cache_misses, false) && buf_puts(b, "}, ") &&
+           (!s->compress || json_compress(s, b)) && buf_puts(b, "\"access_log\": {") &&
            kv(b, "dropped_lines", s->log_dropped, false) && buf_puts(b, "}}\n");
 }
 
@@ -67,6 +80,28 @@ static bool metric(struct buf *b, const char *name, const char *type, const char
            buf_puts(b, name) && buf_putc(b, ' ') && buf_puts(b, type) &&
            buf_puts(b, "\nminihttpd_") && buf_puts(b, name) && buf_putc(b, ' ') &&
            buf_putu(b, v, 0) && buf_putc(b, '\n');
+}
+
+static bool prometheus_compress(const struct metrics_snapshot *s, struct buf *b)
+{
+    return metric(b, "compression_copies_made_total", "counter",
+                  "Compressed copies made and kept.", s->z_made) &&
+           metric(b, "compression_queued_total", "counter",
+                  "File versions sent to the compression threads.", s->z_queued) &&
+           metric(b, "compression_dropped_total", "counter",
+                  "Copies not asked for: the compression queue was full.",
+                  s->z_dropped) &&
+           metric(b, "compression_not_smaller_total", "counter",
+                  "Copies no smaller than their file: not kept.", s->z_useless) &&
+           metric(b, "compression_failed_total", "counter",
+                  "Copies that could not be made.", s->z_failed) &&
+           metric(b, "compression_corrupt_removed_total", "counter",
+                  "Damaged copies found and removed.", s->z_corrupt) &&
+           metric(b, "compression_evicted_total", "counter",
+                  "Copies removed to keep cache_dir within cache_size.",
+                  s->z_evicted) &&
+           metric(b, "compression_cache_bytes", "gauge",
+                  "Bytes of the compressed copies held.", s->z_bytes);
 }
 
 bool statuspage_prometheus(const struct metrics_snapshot *s, struct buf *b)
@@ -100,5 +135,6 @@ bool statuspage_prometheus(const struct metrics_snapshot *s, struct buf *b)
                   "Requests that opened the file.", s->cache_misses) &&
            metric(b, "access_log_dropped_lines_total", "counter",
                   "Access-log lines lost (the log could not be written).",
-                  s->log_dropped);
+                  s->log_dropped) &&
+           (!s->compress || prometheus_compress(s, b));
 }

@@ -86,6 +86,26 @@ def test_cache_figures_move():
                           ["open_file_hits"] >= 9, 5), page(s).body
 
 
+def test_compression_figures():
+    """The compression cache's figures: a compressible file asked for with
+    Accept-Encoding gets a copy made, and the page counts it, in both
+    forms."""
+    with status_server() as s:
+        s.write("big.html", b"<p>compress me</p>\n" * 2000)
+        for _ in range(30):  # the copy is made off the loop, then served
+            r = get(s.port, "/big.html", ["Accept-Encoding: gzip"])
+            if r.h("Content-Encoding") == "gzip":
+                break
+            time.sleep(0.1)
+        assert r.h("Content-Encoding") == "gzip", r
+        z = json.loads(page(s).body)["compression"]
+        assert z["copies_made"] >= 1 and z["cache_bytes"] > 0, z
+        assert z["cache_bytes"] < 40000, z
+        text = page(s, "?format=prometheus").body.decode()
+        assert re.search(r"(?m)^minihttpd_compression_copies_made_total [1-9]\d*$",
+                         text), text
+
+
 def test_prometheus():
     with status_server() as s:
         s.write("index.html", b"abc")

@@ -59,6 +59,37 @@ static void test_json(void **state)
         "\"open_file_misses\": 900}, \"access_log\": {\"dropped_lines\": 3}}\n");
 }
 
+/* With on-the-fly compression: the copy cache's figures, in both forms. */
+static void test_compression_figures(void **state)
+{
+    (void)state;
+    struct metrics_snapshot s;
+    sample(&s);
+    s.compress = true;
+    s.z_made = 12;
+    s.z_queued = 14;
+    s.z_dropped = 1;
+    s.z_useless = 2;
+    s.z_failed = 0;
+    s.z_found = 5;
+    s.z_corrupt = 1;
+    s.z_evicted = 3;
+    s.z_bytes = 456789;
+    assert_non_null(strstr(render(false, &s),
+                           "\"compression\": {\"copies_made\": 12, \"queued\": 14, "
+                           "\"dropped\": 1, \"not_smaller\": 2, \"failed\": 0, "
+                           "\"found_at_start\": 5, \"corrupt_removed\": 1, "
+                           "\"evicted\": 3, \"cache_bytes\": 456789}, \"access_log\""));
+    const char *p = render(true, &s);
+    assert_non_null(strstr(p, "# TYPE minihttpd_compression_copies_made_total counter\n"
+                              "minihttpd_compression_copies_made_total 12\n"));
+    assert_non_null(strstr(p, "# TYPE minihttpd_compression_cache_bytes gauge\n"
+                              "minihttpd_compression_cache_bytes 456789\n"));
+    s.compress = false; /* encodings = off: no figures */
+    assert_null(strstr(render(false, &s), "compression"));
+    assert_null(strstr(render(true, &s), "compression"));
+}
+
 static void test_json_nothing_yet_and_other(void **state)
 {
     (void)state;
@@ -126,6 +157,7 @@ static void test_worst_case_fits(void **state)
     struct metrics_snapshot s;
     memset(&s, 0xff, sizeof(s));
     s.version = MH_VERSION;
+    s.compress = true;
     s.workers = MH_WORKERS_MAX;
     render(false, &s);
     size_t json = strlen(page);
@@ -194,6 +226,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_compression_figures),
         cmocka_unit_test(test_json_nothing_yet_and_other),
         cmocka_unit_test(test_prometheus),
         cmocka_unit_test(test_worst_case_fits),
