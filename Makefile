@@ -33,9 +33,10 @@ DEPS  := gcc make cmake pkg-config libevent-dev libmagic-dev libssl-dev libcmock
          zlib1g-dev libbrotli-dev libzstd-dev media-types curl python3
 # What building and testing the Debian package needs on top of DEPS.
 PKG_DEPS := debhelper dpkg-dev fakeroot lintian logrotate blhc ssl-cert
-# What the browser test, build_clang and the generated-site test of
-# test_docsite need (they skip, saying so, without).
-TEST_DEPS := chromium clang-14 mkdocs-doc sslscan brotli zstd
+# What the browser test, build_clang, the generated-site test of
+# test_docsite, the sidecar tests (brotli, zstd), the JSON log's jq check
+# and the Prometheus parser check need (they skip, saying so, without).
+TEST_DEPS := chromium clang-14 mkdocs-doc sslscan brotli zstd jq python3-prometheus-client
 VERSION  := $(shell grep -o -m1 'minihttpd VERSION [0-9.]*' CMakeLists.txt | cut -d' ' -f3)
 PKG      := build/pkg
 
@@ -123,6 +124,7 @@ bench: build
 	python3 bench/run
 	python3 bench/docsite
 	python3 bench/access
+	python3 bench/status
 	python3 bench/tls
 	python3 bench/compress
 

@@ -32,6 +32,49 @@ def parse(line):
             "referer": g[12], "ua": g[13]}
 
 
+def test_json_every_byte():
+    """access_format = json: a target, User-Agent and Referer holding each
+    byte value (the target: every byte a request line can carry; the
+    headers: 0x01 to 0xff but CR and LF) make lines that Python's json and
+    jq both parse, with the field equal to what was sent (a byte that is
+    not UTF-8 as the character of the same number)."""
+    import json
+    import shutil
+    with Server(log={"access_format": "json"}) as s:
+        s.write("x", b"x")
+        sent = []
+        for b in range(1, 256):
+            if b in (0x0a, 0x0d):
+                continue
+            ch = bytes([b])
+            tgt = b"/x?" + ch if b > 0x20 and b != 0x7f else b"/x"
+            req = (b"GET " + tgt + b" HTTP/1.1\r\nHost: h\r\nUser-Agent: u" + ch +
+                   b"\r\nReferer: r" + ch + b"\r\nConnection: close\r\n\r\n")
+            raw(req, s.port)
+            sent.append((tgt, ch))
+        lines = wait_for_lines(s.access_log, len(sent), timeout=10)
+        assert len(lines) == len(sent), (len(lines), len(sent))
+        recs = [json.loads(l) for l in lines]
+        checked = 0
+        for r, (tgt, ch) in zip(recs, sent):
+            if r["status"] != 200:
+                continue  # refused by the HTTP parser: logged without its head
+            checked += 1
+            assert r["target"] == tgt.decode("latin-1"), (r, tgt)
+            for key, lead in (("user_agent", "u"), ("referer", "r")):
+                # leading and trailing blanks of a header value are not its
+                want = (lead + ch.decode("latin-1")).rstrip(" \t")
+                assert r[key] == want, (key, r[key], ch)
+        assert checked >= 200, checked
+        if shutil.which("jq"):
+            p = subprocess.run(["jq", "-c", ".target"], input="\n".join(lines),
+                               capture_output=True, text=True, timeout=30)
+            assert p.returncode == 0, p.stderr
+            assert p.stdout.count("\n") == len(lines), p.stdout[:200]
+        else:
+            print("jq is missing: Python's json only (make test-deps installs it)")
+
+
 def test_access_log_off():
     """access_log = off: requests are served and no line goes anywhere, not
     even for a request refused before it was parsed."""

@@ -130,6 +130,41 @@ def test_prometheus():
         assert get(s.port, PATH, method="HEAD").status == 200
 
 
+def test_prometheus_parsed():
+    """Python's prometheus_client parser (Debian's python3-prometheus-client,
+    run with the system's python3) reads every family, and the counters
+    match the requests made."""
+    py = "/usr/bin/python3"
+    check = subprocess.run([py, "-c", "import prometheus_client.parser"],
+                           capture_output=True)
+    if check.returncode != 0:
+        raise Skip("python3-prometheus-client is missing (make test-deps installs it)")
+    with status_server() as s:
+        s.write("index.html", b"abc")
+        for _ in range(5):
+            get(s.port, "/")
+        get(s.port, "/nope")
+        text = page(s, "?format=prometheus").body.decode()
+    prog = ("import sys, json\n"
+            "from prometheus_client.parser import text_string_to_metric_families\n"
+            "out = {}\n"
+            "for f in text_string_to_metric_families(sys.stdin.read()):\n"
+            "    for smp in f.samples:\n"
+            "        out[smp.name + json.dumps(smp.labels, sort_keys=True)] = smp.value\n"
+            "    out['type:' + f.name] = f.type\n"
+            "print(json.dumps(out))\n")
+    p = subprocess.run([py, "-c", prog], input=text, capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 0, (p.stderr, text)
+    got = json.loads(p.stdout)
+    print("parsed %d samples and types" % len(got))
+    assert got['minihttpd_requests_total{"code": "200"}'] == 5, got
+    assert got['minihttpd_requests_total{"code": "404"}'] == 1, got
+    assert got["type:minihttpd_requests"] == "counter", got
+    assert got["type:minihttpd_connections_active"] == "gauge", got
+    assert got["minihttpd_bytes_sent_total{}"] >= 15, got
+
+
 def test_others_get_404():
     with status_server(allow="10.0.0.0/8 ::1") as s:
         s.write("index.html", b"x")
