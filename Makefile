@@ -20,6 +20,9 @@
 #                        must not hand one client's request to another
 #   make test-storm      reloads, log rotations, release switches and file
 #                        replacements under load, release and TSan builds
+#   make test-systemd    the package under systemd: Debian 12 booted in a
+#                        systemd-nspawn container (root; the first run
+#                        fetches it with debootstrap into build/systemd-root)
 #   make bench    CPU per request, memory per connection and latency against
 #                 nginx, lighttpd and h2o (as root: installs wrk and them),
 #                 HTTPS (bench/tls) and compression (bench/compress);
@@ -37,10 +40,13 @@ PKG_DEPS := debhelper dpkg-dev fakeroot lintian logrotate blhc ssl-cert
 # test_docsite, the sidecar tests (brotli, zstd), the JSON log's jq check
 # and the Prometheus parser check need (they skip, saying so, without).
 TEST_DEPS := chromium clang-14 mkdocs-doc sslscan brotli zstd jq python3-prometheus-client
+# What make test-systemd needs on top of PKG_DEPS: a Debian root file system
+# and a container to boot it in.
+SYSTEMD_TEST_DEPS := debootstrap systemd-container
 VERSION  := $(shell grep -o -m1 'minihttpd VERSION [0-9.]*' CMakeLists.txt | cut -d' ' -f3)
 PKG      := build/pkg
 
-.PHONY: all deps pkg-deps test-deps bench fuzz soak test-valgrind test-scaleout test-smuggle test-storm build run test package clean format
+.PHONY: all deps pkg-deps test-deps bench fuzz soak test-valgrind test-scaleout test-smuggle test-storm test-systemd build run test package clean format
 
 all: build
 
@@ -153,6 +159,22 @@ test-smuggle: build
 # make test).
 test-storm: deps
 	STORM_JOBS=$(JOBS) python3 tests/storm/run
+
+# The package under a real systemd: Debian 12 booted in a systemd-nspawn
+# container, the package installed with apt, started, reloaded, restarted
+# and upgraded under a request loop, rotated and purged (root only; not part
+# of make test, see the README).
+test-systemd: package
+	@missing=$$($(call missing,$(SYSTEMD_TEST_DEPS))); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:" $$missing; \
+	    $(call install,$$missing) || exit 1; \
+	  else \
+	    echo "missing packages:" $$missing; echo "run: sudo apt-get install" $$missing; exit 1; \
+	  fi; \
+	fi
+	python3 tests/systemd/run build/minihttpd_$(VERSION)_*.deb
 
 # Build the libFuzzer targets with clang-14 (ASan + UBSan) in build/fuzz and
 # run each for FUZZ_SECONDS (default 60); installs clang-14 as root.
