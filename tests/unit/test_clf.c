@@ -60,14 +60,17 @@ static void test_user_field(void **state)
     (void)state;
     struct access_record r = base();
     r.user = "alice";
-    expect_line(&r, "127.0.0.1 - alice [27/Nov/2026:22:47:06 +0000] "
-                    "\"GET /docs/index.html HTTP/1.1\" 200 5120 \"-\" \"curl/7.88.1\"\n");
+    expect_line(&r,
+                "127.0.0.1 - alice [27/Nov/2026:22:47:06 +0000] "
+                "\"GET /docs/index.html HTTP/1.1\" 200 5120 \"-\" \"curl/7.88.1\"\n");
     r.user = "a b\"c\x01";
-    expect_line(&r, "127.0.0.1 - a\\x20b\\x22c\\x01 [27/Nov/2026:22:47:06 +0000] "
-                    "\"GET /docs/index.html HTTP/1.1\" 200 5120 \"-\" \"curl/7.88.1\"\n");
+    expect_line(&r,
+                "127.0.0.1 - a\\x20b\\x22c\\x01 [27/Nov/2026:22:47:06 +0000] "
+                "\"GET /docs/index.html HTTP/1.1\" 200 5120 \"-\" \"curl/7.88.1\"\n");
     r.user = "";
-    expect_line(&r, "127.0.0.1 - - [27/Nov/2026:22:47:06 +0000] "
-                    "\"GET /docs/index.html HTTP/1.1\" 200 5120 \"-\" \"curl/7.88.1\"\n");
+    expect_line(&r,
+                "127.0.0.1 - - [27/Nov/2026:22:47:06 +0000] "
+                "\"GET /docs/index.html HTTP/1.1\" 200 5120 \"-\" \"curl/7.88.1\"\n");
     char u[MH_LOG_SHORT_FIELD_MAX + 2];
     memset(u, 'u', sizeof(u) - 1);
     u[sizeof(u) - 1] = '\0';
