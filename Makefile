@@ -57,9 +57,9 @@ missing = for p in $(1); do \
 install = apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null
 
-# Install what is missing with apt-get when root; otherwise say what to install.
-deps:
-	@missing=$$($(call missing,$(DEPS))); \
+# $(call require,PACKAGES): install the missing ones with apt-get when
+# root; otherwise say what to install, and fail.
+require = missing=$$($(call missing,$(1))); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:" $$missing; \
@@ -68,6 +68,10 @@ deps:
 	    echo "missing packages:" $$missing; echo "run: sudo apt-get install" $$missing; exit 1; \
 	  fi; \
 	fi
+
+# Install what is missing with apt-get when root; otherwise say what to install.
+deps:
+	@$(call require,$(DEPS))
 
 # The same for the packaging tools, as root only: without root the package
 # test skips, and `make package` says what is missing.
@@ -165,15 +169,7 @@ test-storm: deps
 # and upgraded under a request loop, rotated and purged (root only; not part
 # of make test, see the README).
 test-systemd: package
-	@missing=$$($(call missing,$(SYSTEMD_TEST_DEPS))); \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing:" $$missing; \
-	    $(call install,$$missing) || exit 1; \
-	  else \
-	    echo "missing packages:" $$missing; echo "run: sudo apt-get install" $$missing; exit 1; \
-	  fi; \
-	fi
+	@$(call require,$(SYSTEMD_TEST_DEPS))
 	python3 tests/systemd/run build/minihttpd_$(VERSION)_*.deb
 
 # Build the libFuzzer targets with clang-14 (ASan + UBSan) in build/fuzz and
