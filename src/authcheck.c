@@ -5,8 +5,8 @@
  * their bounded queue (MH_AUTH_QUEUE_MAX), each worker's memory of
  * verified credentials and its view of the auth files.
  *
- * A credential is remembered by an HMAC-SHA-256 of (file, its version,
- * user, password) under a key drawn at start, never by the password; a
+ * A credential is remembered by a SHA-256 of (a secret drawn at start, the
+ * file, its version, user, password), never by the password; a
  * good one for MH_AUTH_CACHE_SEC, a wrong one for MH_AUTH_FAIL_CACHE_SEC.
  * An unknown user is hashed against another user's hash, so it costs what
  * a wrong password costs; hashes and keys are compared in constant time.
@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -34,8 +33,11 @@
 #include "htpasswd.h"
 #include "log.h"
 
-#define KEY_LEN 32
-#define WAYS    4 /* the cache is MH_AUTH_CACHE_MAX / WAYS sets of WAYS */
+#define KEY_LEN 32 /* a cache key: SHA-256 */
+#define SECRET_LEN                                                                     \
+    16         /* its secret: 128 bits, so that a typical credential                   \
+                  hashes in one SHA-256 block */
+#define WAYS 4 /* the cache is MH_AUTH_CACHE_MAX / WAYS sets of WAYS */
 
 /* A hash to spend the time of a check on when the user is unknown and
  * the file has no other (bcrypt, cost 10: htpasswd -B's default). */
@@ -73,8 +75,9 @@ struct auth_worker {
     const struct mh_config *cfg;
     struct file_view files[MH_AUTH_FILES_MAX];
     struct cached cache[MH_AUTH_CACHE_MAX];
-    EVP_MAC_CTX *mac; /* HMAC-SHA-256 under pool.secret, made once: a fetch
-                         per key would cost four times the hashing */
+    EVP_MD_CTX *sha; /* SHA-256, set up once: a fetch and a context per key
+                        would cost more than the hashing (bench/access) */
+    EVP_MD *sha256;
     auth_resume_fn resume;
     void *arg;
     int efd;            /* eventfd: a result is in the inbox */
@@ -91,7 +94,7 @@ static struct {
     unsigned queued, refs, n_threads;
     bool stop;
     pthread_t threads[MH_AUTH_THREADS_MAX];
-    uint8_t secret[KEY_LEN];
+    uint8_t secret[SECRET_LEN];
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
           .work = PTHREAD_COND_INITIALIZER,
           .idle = PTHREAD_COND_INITIALIZER};
@@ -197,20 +200,17 @@ static void pool_release(void)
 
 static void on_wake(evutil_socket_t fd, short what, void *arg);
 
-/* An HMAC-SHA-256 context keyed with pool.secret, or NULL. */
-static EVP_MAC_CTX *new_mac(void)
+/* SHA-256, fetched once, and a context to hash with: false when OpenSSL
+ * cannot (then w has neither). */
+static bool new_sha(struct auth_worker *w)
 {
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-    EVP_MAC_free(mac); /* the context holds its own reference */
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-        OSSL_PARAM_construct_end()};
-    if (ctx && !EVP_MAC_init(ctx, pool.secret, sizeof(pool.secret), params)) {
-        EVP_MAC_CTX_free(ctx);
-        ctx = NULL;
-    }
-    return ctx;
+    w->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    w->sha = w->sha256 ? EVP_MD_CTX_new() : NULL;
+    if (w->sha)
+        return true;
+    EVP_MD_free(w->sha256);
+    w->sha256 = NULL;
+    return false;
 }
 
 struct auth_worker *auth_worker_new(struct event_base *base,
@@ -238,13 +238,12 @@ struct auth_worker *auth_worker_new(struct event_base *base,
         return NULL;
     }
     pthread_mutex_lock(&pool.lock);
-    bool ok = pool_start();
+    bool started = pool_start();
     pthread_mutex_unlock(&pool.lock);
-    if (ok)
-        w->mac = new_mac();
-    if (!ok || !w->mac) {
-        if (ok) {
-            log_msg(MH_LOG_ERROR, "authentication: cannot set up HMAC-SHA-256");
+    bool hashing = started && new_sha(w);
+    if (!hashing) {
+        if (started) {
+            log_msg(MH_LOG_ERROR, "authentication: cannot set up SHA-256");
             pthread_mutex_lock(&pool.lock);
             pool_release();
             pthread_mutex_unlock(&pool.lock);
@@ -296,7 +295,8 @@ void auth_worker_free(struct auth_worker *w)
     free_jobs(mine);
     event_free(w->wake);
     close(w->efd);
-    EVP_MAC_CTX_free(w->mac);
+    EVP_MD_CTX_free(w->sha);
+    EVP_MD_free(w->sha256);
     for (unsigned i = 0; i < MH_AUTH_FILES_MAX; i++)
         htpasswd_free(w->files[i].own);
     explicit_bzero(w->cache, sizeof(w->cache));
@@ -365,24 +365,29 @@ static const struct htpasswd *file_set(const struct auth_worker *w, unsigned fil
     return w->files[file].own ? w->files[file].own : w->cfg->auth_sets[file];
 }
 
-/* The cache key of c for file: false when the MAC fails (then nothing is
- * remembered or looked up). */
+/* The cache key of c for file: SHA-256 of the secret drawn at start, the
+ * file and its version, the user and the password (a keyed hash: without
+ * the secret it says nothing of the password).  False when hashing fails
+ * (then nothing is remembered or looked up). */
 static bool make_key(const struct auth_worker *w, unsigned file,
                      const struct basic_cred *c, uint8_t key[KEY_LEN])
 {
-    uint8_t msg[8 + MH_AUTH_USER_MAX + 1 + MH_AUTH_PASSWORD_MAX];
+    uint8_t msg[SECRET_LEN + 8 + MH_AUTH_USER_MAX + 1 + MH_AUTH_PASSWORD_MAX];
     uint32_t head[2] = {file, w->files[file].gen};
     size_t n = 0;
-    memcpy(msg, head, sizeof(head));
+    memcpy(msg, pool.secret, SECRET_LEN);
+    n += SECRET_LEN;
+    memcpy(msg + n, head, sizeof(head));
     n += sizeof(head);
     memcpy(msg + n, c->user, c->user_len + 1); /* its NUL separates the two */
     n += c->user_len + 1;
     memcpy(msg + n, c->pass, c->pass_len);
     n += c->pass_len;
-    size_t len = 0;
-    bool ok = EVP_MAC_init(w->mac, NULL, 0, NULL) && EVP_MAC_update(w->mac, msg, n) &&
-              EVP_MAC_final(w->mac, key, &len, KEY_LEN) && len == KEY_LEN;
-    explicit_bzero(msg, sizeof(msg));
+    unsigned len = 0;
+    bool ok = EVP_DigestInit_ex2(w->sha, w->sha256, NULL) &&
+              EVP_DigestUpdate(w->sha, msg, n) &&
+              EVP_DigestFinal_ex(w->sha, key, &len) && len == KEY_LEN;
+    explicit_bzero(msg, n);
     return ok;
 }
 
@@ -443,7 +448,7 @@ enum auth_verdict auth_check(struct auth_worker *w, unsigned file,
 {
     uint8_t key[KEY_LEN];
     if (!make_key(w, file, c, key)) {
-        log_msg(MH_LOG_ERROR, "authentication: HMAC-SHA-256 failed");
+        log_msg(MH_LOG_ERROR, "authentication: SHA-256 failed");
         return AUTH_BUSY;
     }
     const struct cached *e = cache_find(w, key, now);
