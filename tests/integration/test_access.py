@@ -377,7 +377,8 @@ def test_weak_hash_and_check():
     assert "warning: auth_file is set and [tls] is not" in r.stderr, r.stderr
     with s:
         s.start()
-        assert "auth_file is set and [tls] is not" in read_file(s.error_log)
+        assert wait_until(lambda: "auth_file is set and [tls] is not" in
+                          read_file(s.error_log), 5), read_file(s.error_log)
 
 
 def test_reload_changes_rules():
