@@ -238,6 +238,25 @@ static void test_forwarded_for(void **state)
     assert_string_equal(client(&a, "127.0.0.1", f, 1, out), "203.0.113.3");
 }
 
+/* "Basic " and raw[0, n) in base64, into out. */
+static void basic_header(const char *raw, size_t n, char *out)
+{
+    static const char al[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 6;
+    memcpy(out, "Basic ", 6);
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)(unsigned char)raw[i] << 16 |
+                     (i + 1 < n ? (unsigned)(unsigned char)raw[i + 1] << 8 : 0) |
+                     (i + 2 < n ? (unsigned char)raw[i + 2] : 0);
+        out[o++] = al[v >> 18];
+        out[o++] = al[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? al[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? al[v & 63] : '=';
+    }
+    out[o] = '\0';
+}
+
 static enum basic_result basic(const char *v, struct basic_cred *c)
 {
     return access_basic_parse(v, strlen(v), c);
@@ -268,27 +287,23 @@ static void test_basic(void **state)
     assert_int_equal(basic("Basic YTpiYx=", &c), BASIC_BAD);  /* bits left over */
     assert_int_equal(basic("Basic AWE6Yg==", &c), BASIC_BAD); /* \x01a:b */
     assert_int_equal(basic("Basic YTpiAGM=", &c), BASIC_BAD); /* a:b\0c */
-    /* a user of MH_AUTH_USER_MAX bytes, not one more */
-    char raw[MH_AUTH_USER_MAX + 8], b64[2 * sizeof(raw)] = "Basic ";
+    /* a user of MH_AUTH_USER_MAX bytes, a password of MH_AUTH_PASSWORD_MAX,
+     * not one more of either */
+    char raw[MH_AUTH_USER_MAX + MH_AUTH_PASSWORD_MAX + 8], b64[2 * sizeof(raw)];
     for (int extra = 0; extra < 2; extra++) {
         size_t n = MH_AUTH_USER_MAX + (size_t)extra;
         memset(raw, 'u', n);
         memcpy(raw + n, ":p", 2);
-        n += 2;
-        static const char al[] =
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        size_t o = 6;
-        for (size_t i = 0; i < n; i += 3) {
-            unsigned v = (unsigned)(unsigned char)raw[i] << 16 |
-                         (i + 1 < n ? (unsigned)(unsigned char)raw[i + 1] << 8 : 0) |
-                         (i + 2 < n ? (unsigned char)raw[i + 2] : 0);
-            b64[o++] = al[v >> 18];
-            b64[o++] = al[(v >> 12) & 63];
-            b64[o++] = i + 1 < n ? al[(v >> 6) & 63] : '=';
-            b64[o++] = i + 2 < n ? al[v & 63] : '=';
-        }
-        b64[o] = '\0';
+        basic_header(raw, n + 2, b64);
         assert_int_equal(basic(b64, &c), extra ? BASIC_BAD : BASIC_OK);
+        n = MH_AUTH_PASSWORD_MAX + (size_t)extra;
+        raw[0] = 'u';
+        raw[1] = ':';
+        memset(raw + 2, 'p', n);
+        basic_header(raw, n + 2, b64);
+        assert_int_equal(basic(b64, &c), extra ? BASIC_BAD : BASIC_OK);
+        if (!extra)
+            assert_int_equal(c.pass_len, MH_AUTH_PASSWORD_MAX);
     }
 }
 

@@ -986,6 +986,71 @@ static void test_access_errors(void **state)
              "again with htpasswd -B",
              conf, weak);
     assert_string_equal(err.msg, want);
+    /* MH_REALM_MAX bytes of realm, not one more */
+    char realm[MH_REALM_MAX + 2];
+    memset(realm, 'r', MH_REALM_MAX + 1);
+    realm[MH_REALM_MAX] = '\0';
+    snprintf(text, sizeof(text), "[access]\nrealm = %s\n", realm);
+    c = load_r(text);
+    assert_non_null(c);
+    config_free(c);
+    realm[MH_REALM_MAX] = 'r';
+    realm[MH_REALM_MAX + 1] = '\0';
+    snprintf(text, sizeof(text), "[access]\nrealm = %s\n", realm);
+    assert_null(load_r(text));
+    assert_non_null(strstr(err.msg, "at most 128 bytes"));
+    /* MH_AUTH_FILES_MAX different auth files, not one more */
+    for (int extra = 0; extra < 2; extra++) {
+        size_t cap = (MH_AUTH_FILES_MAX + 2) * 200, n = 0;
+        char *many = malloc(cap);
+        assert_non_null(many);
+        for (int i = 0; i < MH_AUTH_FILES_MAX + extra; i++) {
+            char f[160];
+            snprintf(f, sizeof(f), "%s/pw%d", dir, i);
+            write_file(
+                f,
+                "alice:$2y$05$KC.BnPlrhW/5l39eRDC2d.1bPz3D0dbX7dOFaRX8O698rGLRjlSXO\n");
+            n += (size_t)snprintf(many + n, cap - n, "[access /p%d/]\nauth_file = %s\n",
+                                  i, f);
+        }
+        c = load_r(many);
+        free(many);
+        if (!extra) {
+            assert_non_null(c);
+            assert_int_equal(c->access.n_auth, MH_AUTH_FILES_MAX);
+            config_free(c);
+        } else {
+            assert_null(c);
+            assert_non_null(strstr(err.msg, "more than 16 different auth files"));
+        }
+    }
+    /* MH_CIDRS_MAX addresses in all lists, not one more: 256 a section (a
+     * line holds MH_CONFIG_LINE_MAX bytes) */
+    for (int extra = 0; extra < 2; extra++) {
+        size_t cap = (MH_CIDRS_MAX + 2) * 20 + 64 * (MH_CIDRS_MAX / 256 + 2), n = 0;
+        char *many = malloc(cap);
+        assert_non_null(many);
+        for (int i = 0; i < MH_CIDRS_MAX + extra; i++) {
+            if (i % 256 == 0)
+                n += (size_t)snprintf(many + n, cap - n,
+                                      "%s[access /c%d/]\nallow =", i ? "\n" : "",
+                                      i / 256);
+            n +=
+                (size_t)snprintf(many + n, cap - n, " 10.%d.%d.0/24", i / 256, i % 256);
+        }
+        snprintf(many + n, cap - n, "\n");
+        c = load_r(many);
+        free(many);
+        if (!extra) {
+            assert_non_null(c);
+            assert_int_equal(c->access.n_cidrs, MH_CIDRS_MAX);
+            config_free(c);
+        } else {
+            assert_null(c);
+            assert_non_null(
+                strstr(err.msg, "more than 4096 addresses in all lists together"));
+        }
+    }
     /* MH_ACCESS_RULES_MAX prefix sections, not one more */
     size_t cap = (MH_ACCESS_RULES_MAX + 2) * 24 + 16, n = 0;
     char *many = malloc(cap);
