@@ -220,8 +220,11 @@ def test_reload_to_access_log_off_keeps_served_lines():
 
 def test_reload_is_all_workers_or_none():
     """A docroot symlink that is briefly dangling (removed and made again,
-    not renamed) while 4 workers reload every 10 ms: each reload is taken
-    by every worker or refused, so once it ends all serve one version."""
+    not renamed) around each reload of 4 workers: each reload is taken by
+    every worker or refused.  After each one has been answered in the error
+    log, 12 fresh connections (spread over the workers by SO_REUSEPORT) must
+    all see one config: a split is caught when it happens, not only if the
+    last reload of the run split (a later reload would heal an earlier one)."""
     with Server(server={"workers": 4}, start=False) as s:
         rel = {}
         for v in ("1", "2"):
@@ -232,26 +235,40 @@ def test_reload_is_all_workers_or_none():
         s.config["server"]["docroot"] = link
         s.extra = "[headers]\nX-V = 1\n"
         s.start()
-        stop = time.monotonic() + 3
+
+        def answered():
+            e = s.errlog()
+            return (e.count("configuration reloaded") + e.count("reload refused")
+                    + e.count("reload failed"))
+
+        stop = time.monotonic() + 4
         k = 0
-        while time.monotonic() < stop:
+        splits = []
+        while time.monotonic() < stop and not splits:
             k += 1
             v = "2" if k % 2 else "1"
             s.extra = "[headers]\nX-V = %s\n" % v
             s.write_config()
+            before = answered()
             s.send_signal(signal.SIGHUP)
-            time.sleep(0.0005 * (k % 4))  # the config is read by now, or not
-            os.unlink(link)              # dangling for a moment...
+            time.sleep(0.0002 * (k % 8))  # the config is read by now, or not
+            os.unlink(link)               # dangling for a moment...
             time.sleep(0.003)
-            os.symlink(rel[v], link)     # ...then back
-            time.sleep(0.006)
-        time.sleep(1.5)  # every worker has taken (or refused) the last one
-        seen = {}
-        for _ in range(80):
-            r = get(s.port, "/v.txt")
-            seen[r.h("X-V")] = seen.get(r.h("X-V"), 0) + 1
-        assert len(seen) == 1, "workers split between configs: %r after %d " \
-            "reloads (%d refused)" % (seen, k, s.errlog().count("reload refused"))
+            os.symlink(rel[v], link)      # ...then back
+            deadline = time.monotonic() + 5
+            while answered() == before and time.monotonic() < deadline:
+                time.sleep(0.002)
+            assert answered() > before, "reload %d never answered" % k
+            time.sleep(0.02)  # every worker has run its part of the reload
+            seen = {}
+            for _ in range(12):
+                r = get(s.port, "/v.txt")
+                seen[r.h("X-V")] = seen.get(r.h("X-V"), 0) + 1
+            if len(seen) > 1:
+                splits.append((k, seen))
+        assert not splits, "workers split between configs: %r after %d " \
+            "reloads (%d refused)" % (splits, k, s.errlog().count("reload refused"))
+        assert k >= 10, "only %d reloads in 4 s" % k
 
 
 def test_idle_connection_does_not_hold_the_stop():
