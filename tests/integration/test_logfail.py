@@ -4,6 +4,7 @@
 #
 # Run alone: MINIHTTPD=/abs/path/minihttpd python3 tests/integration/test_logfail.py
 
+import json
 import os
 import re
 import signal
@@ -187,7 +188,8 @@ def test_full_file_system_whole_lines_only():
     """The access log on a 64 KiB tmpfs, filled by 1000 requests with long
     targets: the file holds whole lines only (none cut, none glued to
     another), every line not written is counted in the error log, the
-    final flush at stop included."""
+    final flush at stop included, and the status page's dropped_lines
+    agrees with the error log."""
     if os.geteuid() != 0:
         raise Skip("not root: cannot mount a tmpfs")
     with Server(start=False) as s:
@@ -199,6 +201,7 @@ def test_full_file_system_whole_lines_only():
         try:
             log = os.path.join(small, "access.log")
             s.config["log"]["access_log"] = log
+            s.extra = "[status]\npath = /status\n"
             s.start()
             s.write("hello.txt", HELLO)
             n = 1000
@@ -207,6 +210,20 @@ def test_full_file_system_whole_lines_only():
                 for i in range(n):
                     r = c.request("GET", "/hello.txt?i=%d&%s" % (i, pad))
                     assert r.status == 200, (i, r)
+            # the status page counts what the error log reports lost, once
+            # a flush has run (about a second); its own requests are lines too
+            agree = None
+            for _ in range(40):
+                r = get(s.port, "/status?format=json")
+                n += 1
+                assert r.status == 200, r
+                dropped = json.loads(r.body)["access_log"]["dropped_lines"]
+                if dropped > 0 and dropped == sum(lost_counts(s)):
+                    agree = dropped
+                    break
+                time.sleep(0.1)
+            assert agree, "status dropped_lines %d, error log %d" \
+                % (dropped, sum(lost_counts(s)))
             s.stop()
             data = read_file(log, "rb")
             lines = data.split(b"\n")
