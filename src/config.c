@@ -41,6 +41,7 @@ enum key_type {
     K_UINT,    /* decimal in [min, max] */
     K_BOOL,    /* on or off, in any case */
     K_LOGFMT,  /* combined or json: a bool, true for json */
+    K_LEVEL,   /* error, warn, notice, info or debug: an index in levels[] */
     K_WORKERS, /* "auto" or 1..max */
     K_PATH,    /* file system path */
     K_LOG,     /* path, "-", or (if min == 1) "off" */
@@ -105,6 +106,7 @@ static const struct key_def keys[] = {
     {"log", "access_log", K_LOG, 1, 0, "-", RELOAD, F(access_log)},
     {"log", "error_log", K_LOG, 0, 0, "-", RELOAD, F(error_log)},
     {"log", "access_format", K_LOGFMT, 0, 0, "combined", RELOAD, F(access_json)},
+    {"log", "error_level", K_LEVEL, 0, 0, "notice", RELOAD, F(error_level)},
     {"mime", "types_file", K_PATH, 0, 0, "/etc/mime.types", RELOAD, F(types_file)},
     {"mime", "default_type", K_TYPE, 0, 0, "application/octet-stream", RELOAD,
      F(default_type)},
@@ -133,6 +135,10 @@ static const struct key_def keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* [log] error_level's words, least to most verbose: the order of enum
+ * mh_log_level in log.h */
+static const char *const levels[] = {"error", "warn", "notice", "info", "debug"};
 
 /* The sections: [server], [log], [mime], [tls], [compress] and [status]
  * hold table keys (and [mime] extension overrides), [errors] statuses,
@@ -391,6 +397,13 @@ static bool set_value(struct mh_config *cfg, const struct key_def *k, const char
         if (!parse_uint(v, k->min, k->max, (unsigned *)field))
             return refuse(why, "must be a whole number from %u to %u", k->min, k->max);
         return true;
+    case K_LEVEL:
+        for (unsigned i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+            if (!strcmp(v, levels[i])) {
+                *(unsigned *)field = i;
+                return true;
+            }
+        return refuse(why, "must be error, warn, notice, info or debug");
     case K_LOGFMT:
         if (!strcmp(v, "combined") || !strcmp(v, "json")) {
             *(bool *)field = !strcmp(v, "json");
@@ -1437,6 +1450,7 @@ static bool same_value(const struct key_def *k, const struct mh_config *a,
     case K_PORT:
     case K_UINT:
     case K_WORKERS:
+    case K_LEVEL:
         return *(const unsigned *)(const void *)x == *(const unsigned *)(const void *)y;
     case K_LOGFMT:
     case K_BOOL:

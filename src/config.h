@@ -81,6 +81,7 @@ struct mh_config {
     char access_log[MH_FS_PATH_MAX]; /* absolute path, "-" or "off" */
     bool access_log_off;             /* access_log is "off" */
     bool access_json;                /* access_format = json */
+    unsigned error_level;            /* error_level: 0 error ... 4 debug (log.h) */
     char error_log[MH_FS_PATH_MAX];  /* absolute path or "-" */
     char types_file[MH_FS_PATH_MAX];
     char default_type[MH_MIME_TYPE_MAX];

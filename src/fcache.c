@@ -15,13 +15,16 @@
 #define _GNU_SOURCE
 #include "fcache.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "docroot.h"
 #include "filever.h"
+#include "log.h"
 
 struct slot {
     char *key; /* rel path; NULL: empty */
@@ -117,12 +120,17 @@ static int not_older(const struct stat *side, const struct stat *orig)
     return side->st_mtim.tv_sec >= orig->st_mtim.tv_sec;
 }
 
+/* Why a sidecar that is there is not used (said at debug level). */
+enum side_skip { SIDE_USED_OR_NONE, SIDE_OLDER, SIDE_NOT_FILE, SIDE_UNOPENED };
+
 /* A fresh look at rel and its siblings, as plain opens. */
 struct probe {
     int status, fd;
     struct stat st;
     int side_fd[FCACHE_SIDECARS]; /* -1: none usable */
     struct stat side_st[FCACHE_SIDECARS];
+    unsigned char side_skip[FCACHE_SIDECARS]; /* enum side_skip */
+    int side_status[FCACHE_SIDECARS];         /* docroot_open()'s, for SIDE_UNOPENED */
 };
 
 static void probe_close(struct probe *p)
@@ -141,18 +149,70 @@ static void probe(int rootfd, const char *rel, struct probe *p)
         char side[MH_URL_PATH_MAX + 4];
         struct buf b;
         p->side_fd[i] = -1;
+        p->side_skip[i] = SIDE_USED_OR_NONE;
         if (p->status != 200 || !S_ISREG(p->st.st_mode))
             continue;
         buf_init(&b, side, sizeof(side));
         buf_puts(&b, rel);
         buf_puts(&b, encoding_suffix(i));
         int fd;
-        if (b.overflow || docroot_open(rootfd, side, &fd, &p->side_st[i]) != 200)
+        int st = b.overflow ? 414 : docroot_open(rootfd, side, &fd, &p->side_st[i]);
+        if (st != 200) {
+            /* there, but refused: 403 (permissions), or 404 for a name that
+             * exists (a link that leaves the docroot); looked at only when
+             * debug lines are written */
+            struct stat lst;
+            if (st != 404 || (log_enabled(MH_LOG_DEBUG) &&
+                              fstatat(rootfd, side, &lst, AT_SYMLINK_NOFOLLOW) == 0)) {
+                p->side_skip[i] = SIDE_UNOPENED;
+                p->side_status[i] = st;
+            }
             continue;
-        if (S_ISREG(p->side_st[i].st_mode) && not_older(&p->side_st[i], &p->st))
+        }
+        if (!S_ISREG(p->side_st[i].st_mode))
+            p->side_skip[i] = SIDE_NOT_FILE;
+        else if (!not_older(&p->side_st[i], &p->st))
+            p->side_skip[i] = SIDE_OLDER;
+        if (p->side_skip[i] == SIDE_USED_OR_NONE)
             p->side_fd[i] = fd;
         else
             close(fd);
+    }
+}
+
+/* Say at debug level why a sidecar of rel that is there is not served: once
+ * per load of the entry, so once per change of the file or its sidecar. */
+static void say_skipped(const char *rel, const struct probe *p)
+{
+    if (!log_enabled(MH_LOG_DEBUG))
+        return;
+    for (int i = 0; i < FCACHE_SIDECARS; i++) {
+        char e[MH_URL_PATH_MAX];
+        const char *name = buf_escape_str(e, sizeof(e), rel);
+        const char *suffix = encoding_suffix(i);
+        switch ((enum side_skip)p->side_skip[i]) {
+        case SIDE_USED_OR_NONE:
+            break;
+        case SIDE_OLDER:
+            log_msg(MH_LOG_DEBUG,
+                    "sidecar %s%s not used: older than %s (mtime %lld s < %lld s; "
+                    "remake it, or touch it after the file)",
+                    name, suffix, name, (long long)p->side_st[i].st_mtim.tv_sec,
+                    (long long)p->st.st_mtim.tv_sec);
+            break;
+        case SIDE_NOT_FILE:
+            log_msg(MH_LOG_DEBUG, "sidecar %s%s not used: not a regular file", name,
+                    suffix);
+            break;
+        case SIDE_UNOPENED:
+            log_msg(
+                MH_LOG_DEBUG, "sidecar %s%s not used: %s", name, suffix,
+                p->side_status[i] == 403 ? "the server may not open it (permissions)"
+                : p->side_status[i] == 404
+                    ? "it cannot be opened beneath the docroot (a link that leaves it)"
+                    : "it cannot be opened");
+            break;
+        }
     }
 }
 
@@ -287,6 +347,7 @@ struct fcache_file *fcache_get_coded(struct fcache *c, int rootfd, const char *r
             return &s->f;
         }
     }
+    say_skipped(rel, &p);
     load(c, &s->f, &p, now);
     return &s->f;
 }

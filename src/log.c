@@ -23,9 +23,10 @@
 static int errlog_fd = STDERR_FILENO;
 static int errlog_owned;          /* errlog_fd is ours, not the inherited stderr */
 static atomic_int errlog_journal; /* errlog_fd is systemd's journal stream */
+static atomic_uint errlog_level = MH_LOG_NOTICE; /* least important written */
 
-/* syslog priorities (<3> err ... <6> info) by level, for the journal */
-static const char *const level_prefix[] = {"<3>", "<4>", "<5>", "<6>"};
+/* syslog priorities (<3> err ... <7> debug) by level, for the journal */
+static const char *const level_prefix[] = {"<3>", "<4>", "<5>", "<6>", "<7>"};
 
 /* Whether fd is the stream systemd connected to the journal: its device
  * and inode are in $JOURNAL_STREAM ("DEV:INO", systemd.exec(5)).  Lines
@@ -40,7 +41,19 @@ static int is_journal(int fd)
            (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
-static const char *const level_names[] = {"error", "warn", "notice", "info"};
+static const char *const level_names[] = {"error", "warn", "notice", "info", "debug"};
+_Static_assert(sizeof(level_names) / sizeof(level_names[0]) == MH_LOG_DEBUG + 1,
+               "a name for each level");
+
+void log_set_level(unsigned level)
+{
+    atomic_store(&errlog_level, level > MH_LOG_DEBUG ? MH_LOG_DEBUG : level);
+}
+
+int log_enabled(enum mh_log_level level)
+{
+    return (unsigned)level <= atomic_load_explicit(&errlog_level, memory_order_relaxed);
+}
 
 /* O_NONBLOCK: a FIFO that no process reads fails at once with ENXIO, where
  * a plain open would block start-up, a reload or a SIGUSR1 reopen forever;
@@ -135,6 +148,8 @@ void log_msg(enum mh_log_level level, const char *fmt, ...)
     time_t now = time(NULL);
     va_list ap;
 
+    if (!log_enabled(level))
+        return;
     buf_init(&b, line, sizeof(line));
     if (atomic_load_explicit(&errlog_journal, memory_order_relaxed)) {
         buf_puts(&b, level_prefix[level]);

@@ -4,7 +4,23 @@
 
 #include "config.h"
 
-enum mh_log_level { MH_LOG_ERROR, MH_LOG_WARN, MH_LOG_NOTICE, MH_LOG_INFO };
+/* In the order of [log] error_level's words (config.c): a message is
+ * written when its level is at or above the configured one. */
+enum mh_log_level {
+    MH_LOG_ERROR,
+    MH_LOG_WARN,
+    MH_LOG_NOTICE,
+    MH_LOG_INFO,
+    MH_LOG_DEBUG
+};
+
+/* The least important level written ([log] error_level; notice until set).
+ * Set by the main thread at start and reload; read by every thread. */
+void log_set_level(unsigned level);
+
+/* Whether a message of this level would be written: a caller skips the
+ * work of a debug message nobody reads. */
+int log_enabled(enum mh_log_level level);
 
 /* Point the error log at path ("-": stderr).  The first call replaces stderr
  * as the log; later calls (reload, SIGUSR1) swap the file under the same fd,

@@ -358,6 +358,7 @@ static int check_redirects(int n, char **files)
 static void open_logs(const struct mh_config *cfg)
 {
     struct mh_error err;
+    log_set_level(cfg->error_level);
     if (daemon_files_as_user(cfg, &err) != 0)
         die(err.msg);
     int bad = log_open(cfg->error_log, &err) != 0 ||

@@ -663,6 +663,7 @@ static bool reload(struct server *s, struct mh_error *why)
         return false;
     }
     free(fds);
+    log_set_level(cfg->error_level);
     if (strcmp(cfg->access_log, s->cur->cfg->access_log) ||
         strcmp(cfg->error_log, s->cur->cfg->error_log))
         reopen_logs(cfg);

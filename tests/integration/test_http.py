@@ -12,6 +12,7 @@ import gzip
 import html.parser
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -448,6 +449,66 @@ def test_sidecar_age():
         r = wait_until(lambda: (lambda x: x if x.body == JS else None)(
             get(s.port, "/same.js", ["Accept-Encoding: gzip"])), 1.5, 0.1)
         assert r, "stale .gz still sent 1.5 s after its file changed"
+
+
+def test_sidecar_skipped_said_at_debug_level():
+    """[log] error_level = debug: the error log says why a sidecar that is
+    there is not served (older than its file, not a regular file, a link
+    that leaves the docroot), once per change, not per request; at the
+    default level (notice) nothing of it, and no debug line at all."""
+    gz = gzip.compress(JS, mtime=0)
+
+    def make(s):
+        os.utime(s.write("old.js", JS), (MTIME + 10, MTIME + 10))
+        os.utime(s.write("old.js.gz", gz), (MTIME, MTIME))
+        s.write("dir.js", JS)
+        os.makedirs(os.path.join(s.root, "dir.js.br"))
+        s.write("shut.js", JS)
+        outside = os.path.join(s.dir, "outside.gz")  # not under the docroot
+        write_file(outside, gz)
+        os.symlink(outside, os.path.join(s.root, "shut.js.gz"))
+        s.write("fine.js", JS)
+        s.write("fine.js.gz", gz)
+
+    def fetch(s):
+        for _ in range(3):
+            for name in ("old", "dir", "shut", "fine"):
+                r = get(s.port, "/%s.js" % name, ["Accept-Encoding: gzip, br"])
+                assert r.status == 200, (name, r)
+
+    with Server(log={"error_level": "debug"}) as s:
+        make(s)
+        fetch(s)
+        want = {
+            "old": "sidecar old.js.gz not used: older than old.js "
+                   "(mtime %d s < %d s" % (MTIME, MTIME + 10),
+            "dir": "sidecar dir.js.br not used: not a regular file",
+            "shut": "sidecar shut.js.gz not used: it cannot be opened beneath "
+                    "the docroot (a link that leaves it)",
+        }
+        log = wait_until(lambda: (lambda t: t if all(w in t for w in want.values())
+                                  else None)(s.errlog()), 2, 0.1)
+        log = log or s.errlog()
+        for what, line in want.items():
+            assert line in log, (what, log[-1500:])
+            # one line per load of the entry: three requests, one worker, one line
+            assert log.count(line) == 1, (what, log.count(line))
+        assert "[debug] sidecar fine.js" not in log, log[-1500:]
+    with Server() as s:
+        make(s)
+        fetch(s)
+        time.sleep(0.3)
+        assert "[debug]" not in s.errlog(), s.errlog()[-1500:]
+        # a reload applies the level
+        s.config["log"]["error_level"] = "debug"
+        s.write_config()
+        s.send_signal(signal.SIGHUP)
+        assert wait_until(lambda: "configuration reloaded" in s.errlog(), 5)
+        os.utime(s.write("later.js", JS), (MTIME + 10, MTIME + 10))
+        os.utime(s.write("later.js.gz", gz), (MTIME, MTIME))
+        get(s.port, "/later.js", ["Accept-Encoding: gzip"])
+        assert wait_until(lambda: "sidecar later.js.gz not used: older" in s.errlog(),
+                          2, 0.1), s.errlog()[-1500:]
 
 
 def test_lone_gz():

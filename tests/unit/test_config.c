@@ -103,6 +103,7 @@ static void expect_defaults(const struct mh_config *c)
     assert_int_equal(c->n_index, 1);
     assert_string_equal(c->index[0], "index.html");
     assert_false(c->autoindex);
+    assert_int_equal(c->error_level, 2); /* notice (log.h) */
     assert_int_equal(c->workers, 0);
     assert_string_equal(c->user, "");
     assert_int_equal(c->user_line, 0);
@@ -219,6 +220,20 @@ struct value_case {
 };
 
 /* Accepted and refused values, each at its bounds. */
+static void test_error_level(void **state)
+{
+    (void)state;
+    static const char *const words[] = {"error", "warn", "notice", "info", "debug"};
+    for (unsigned i = 0; i < 5; i++) {
+        char text[64];
+        snprintf(text, sizeof(text), "[log]\nerror_level = %s\n", words[i]);
+        struct mh_config *c = load_r(text);
+        assert_non_null(c);
+        assert_int_equal(c->error_level, i); /* the order of enum mh_log_level */
+        config_free(c);
+    }
+}
+
 static void test_values(void **state)
 {
     (void)state;
@@ -252,6 +267,15 @@ static void test_values(void **state)
         {"server", "autoindex", "1", 0},
         {"server", "autoindex", "0", 0},
         {"server", "autoindex", "", 0},
+        {"log", "error_level", "error", 1},
+        {"log", "error_level", "warn", 1},
+        {"log", "error_level", "notice", 1},
+        {"log", "error_level", "info", 1},
+        {"log", "error_level", "debug", 1},
+        {"log", "error_level", "Debug", 0},
+        {"log", "error_level", "warning", 0},
+        {"log", "error_level", "5", 0},
+        {"log", "error_level", "", 0},
         {"server", "hide_dotfiles", "ON", 1},
         {"server", "hide_dotfiles", "yes", 0},
         {"server", "hide_dotfiles", "0", 0},
@@ -353,6 +377,8 @@ static void test_errors(void **state)
         {"[server]\nautoindex = maybe\n",
          "2: autoindex = \"maybe\": must be on or off"},
         {"[server]\nautoindex = yes\n", "2: autoindex = \"yes\": must be on or off"},
+        {"[log]\nerror_level = verbose\n",
+         "2: error_level = \"verbose\": must be error, warn, notice, info or debug"},
         {"[server]\n\nhide_dotfiles = true\n",
          "3: hide_dotfiles = \"true\": must be on or off"},
         {"[server]\nindex = index.html, index.htm\n",
@@ -1498,6 +1524,7 @@ int main(void)
         cmocka_unit_test(test_defaults_no_file),
         cmocka_unit_test(test_every_key),
         cmocka_unit_test(test_values),
+        cmocka_unit_test(test_error_level),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_unknown_section),
         cmocka_unit_test(test_path_errors),
