@@ -9,6 +9,7 @@ damaged one is never served; a cache_dir that cannot be used is a start-up
 and -t error naming its line."""
 
 import gzip
+import json
 import os
 import random
 import shutil
@@ -519,6 +520,71 @@ def test_many_clients_one_copy():
         assert not errors, errors
         wait_coded(s, "/m.js", "br", "br")
         assert len(copies(s)) == 1, copies(s)
+
+
+def test_full_queue_sends_as_is():
+    """MH_ZCACHE_QUEUE_MAX (256) versions wait for a compression thread;
+    the 257th and later are sent as they are, counted as dropped on the
+    status page, and asked for again by a later request.  Both threads are
+    kept busy by two 4 MiB files (seconds of brotli each), then
+    300 small files are asked for on one connection."""
+    qmax = bounds()["MH_ZCACHE_QUEUE_MAX"]
+    n = qmax + 44
+    with compress_server(enc="br", server={"workers": 1}, start=False) as s:
+        s.extra += "[status]\npath = /st\n"
+        s.start()
+        for i in range(2):
+            s.write("big%d.txt" % i, text(4 * 1024 * 1024, seed=60 + i))
+        small = {}
+        for i in range(n):
+            small[i] = text(2048, seed=1000 + i)
+            s.write("s/%03d.txt" % i, small[i])
+
+        def stats():
+            r = get(s.port, "/st?format=json")
+            assert r.status == 200, r
+            return json.loads(r.body)["compression"]
+        for i in range(2):
+            r = get(s.port, "/big%d.txt" % i, ["Accept-Encoding: br"])
+            assert r.status == 200 and r.h("Content-Encoding") is None, r.headers
+        assert stats()["queued"] == 2
+        with Conn(s.port) as c:
+            for i in range(n):
+                r = c.request("GET", "/s/%03d.txt" % i, ["Accept-Encoding: br"])
+                assert r.status == 200 and r.body == small[i], (i, r)
+                assert r.h("Content-Encoding") is None, (i, r.headers)
+        st = stats()
+        assert st["copies_made"] == 0, \
+            "a big file was done before the queue filled: %r" % st
+        assert st["queued"] == 2 + qmax and st["dropped"] == n - qmax, st
+        # a dropped one is queued by a later request, once there is room
+        r = wait_coded(s, "/s/%03d.txt" % (n - 1), "br", "br")
+        assert decode("br", r.body) == small[n - 1]
+
+
+def test_largest_file_compressed():
+    """MH_COMPRESS_FILE_MAX (64 MiB): a file of that size is queued for a
+    copy, one byte more is always sent as it is and never queued."""
+    fmax = bounds()["MH_COMPRESS_FILE_MAX"]
+    with compress_server(enc="gzip", server={"workers": 1}, start=False) as s:
+        s.extra += "[status]\npath = /st\n"
+        s.start()
+        for name, size in (("n.txt", fmax), ("n1.txt", fmax + 1)):
+            with open(os.path.join(s.root, name), "wb") as f:
+                f.truncate(size)  # sparse: zeros that take no disk
+
+        def queued():
+            r = get(s.port, "/st?format=json")
+            assert r.status == 200, r
+            return json.loads(r.body)["compression"]["queued"]
+        for _ in range(2):
+            r = get(s.port, "/n1.txt", ["Accept-Encoding: gzip"], method="HEAD")
+            assert r.status == 200 and r.h("Content-Encoding") is None, r.headers
+            assert r.h("Content-Length") == str(fmax + 1), r.headers
+        assert queued() == 0
+        r = get(s.port, "/n.txt", ["Accept-Encoding: gzip"], method="HEAD")
+        assert r.status == 200, r
+        assert queued() == 1
 
 
 run(globals())
