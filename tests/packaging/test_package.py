@@ -292,6 +292,67 @@ def step_install():
     assert package_installed()
 
 
+FAKE_TOOL = """#!/bin/sh
+echo "$(basename "$0") $*" >>%(log)s
+case "$(basename "$0") $1" in
+"deb-systemd-invoke "*) exit %(invoke_rc)d ;;
+esac
+exit 0
+"""
+
+
+def run_script_under_fake_systemd(script, args, invoke_rc):
+    """Run the package's maintainer script with /run/systemd/system present
+    (a tmpfs over /run in a mount namespace of its own, so the host never
+    sees it) and fake systemctl, deb-systemd-invoke, deb-systemd-helper,
+    invoke-rc.d and update-rc.d first on PATH: deb-systemd-invoke exits
+    invoke_rc.  Returns (rc, stderr, the fake tools' calls)."""
+    with tempfile.TemporaryDirectory(prefix="minihttpd-maint-") as d:
+        sh(["dpkg-deb", "-e", S.deb, os.path.join(d, "control")])
+        fake = os.path.join(d, "bin")
+        os.mkdir(fake)
+        calls = os.path.join(d, "calls")
+        for tool in ("systemctl", "deb-systemd-invoke", "deb-systemd-helper",
+                     "invoke-rc.d", "update-rc.d"):
+            path = os.path.join(fake, tool)
+            with open(path, "w") as f:
+                f.write(FAKE_TOOL % {"log": calls, "invoke_rc": invoke_rc})
+            os.chmod(path, 0o755)
+        inner = ("mount -t tmpfs minihttpd-test /run && mkdir -p /run/systemd/system && "
+                 "PATH=%s:$PATH exec sh %s \"$@\"" % (fake, os.path.join(d, "control", script)))
+        p = sh(["unshare", "--mount", "--propagation", "private", "sh", "-c", inner,
+                "sh"] + list(args), check=False, timeout=60)
+        return p.returncode, p.stderr, read(calls) if os.path.exists(calls) else ""
+
+
+def step_maintainer_scripts_under_systemd():
+    """Under systemd, debhelper's snippets start, restart and stop the unit
+    with "|| true": the package's own code does it instead, so a start
+    that fails is reported (and the installation goes on) and a stop that
+    fails refuses the removal, as under the init script."""
+    if sh(["sh", "-c", "command -v unshare"], check=False).returncode != 0:
+        raise AssertionError("unshare (util-linux) is missing")
+    version = sh(["dpkg-deb", "-f", S.deb, "Version"]).stdout.strip()
+    for args, action in ((["configure", ""], "start"), (["configure", version], "restart")):
+        rc, err, calls = run_script_under_fake_systemd("postinst", args, 1)
+        print("postinst %s, the %s fails -> rc %d\n%s%s" % (" ".join(args), action, rc,
+                                                            err, calls), end="")
+        assert rc == 0, "a failed start failed the installation"
+        assert "deb-systemd-invoke %s minihttpd.service" % action in calls, calls
+        assert "the server did not start" in err, err
+        rc, err, calls = run_script_under_fake_systemd("postinst", args, 0)
+        assert rc == 0 and "did not start" not in err, (rc, err)
+    rc, err, calls = run_script_under_fake_systemd("prerm", ["remove"], 1)
+    print("prerm remove, the stop fails -> rc %d\n%s%s" % (rc, err, calls), end="")
+    assert "deb-systemd-invoke stop minihttpd.service" in calls, calls
+    assert rc != 0 and "could not stop the server" in err, (rc, err)
+    rc, err, calls = run_script_under_fake_systemd("prerm", ["remove"], 0)
+    assert rc == 0 and "could not stop" not in err, (rc, err)
+    # an upgrade's prerm stops nothing: the new postinst's restart hands over
+    rc, err, calls = run_script_under_fake_systemd("prerm", ["upgrade", version], 1)
+    assert rc == 0 and "stop" not in calls, (rc, err, calls)
+
+
 def step_installed_paths():
     print("dpkg -L minihttpd:\n" + sh(["dpkg", "-L", "minihttpd"]).stdout, end="")
     for path, kind in INSTALLED:
@@ -623,7 +684,7 @@ def step_purge():
 
 
 STEPS = [step_preconditions, step_build, step_lintian, step_hardening, step_install,
-         step_installed_paths, step_start, step_restart_new_port,
+         step_installed_paths, step_maintainer_scripts_under_systemd, step_start, step_restart_new_port,
          step_reload_keeps_pid, step_bad_config_refused, step_https_snakeoil,
          step_logrotate_under_load, step_restart_under_load,
          step_status, step_reinstall_keeps_conffile, step_stop, step_purge]
