@@ -56,6 +56,15 @@
 #include "status.h"
 #include "tls.h"
 
+/* Who the next access-log line names, when it is not just the peer: a
+ * client from X-Forwarded-For (trusted_proxies) or an authenticated user.
+ * Kept apart from struct conn so an idle connection does not carry 320
+ * bytes it rarely needs. */
+struct conn_who {
+    char client[MH_CIDR_TEXT_MAX];   /* "": the peer */
+    char user[MH_AUTH_USER_MAX + 1]; /* "": none */
+};
+
 struct conn {
     struct conn_table *t;
     struct bufferevent *bev;
@@ -76,12 +85,12 @@ struct conn {
     int64_t pending_body;           /* ...and its body bytes */
     bool tls;                       /* accepted on the HTTPS listener */
     struct body_feed *feed;         /* a TLS response's file, read in as it drains */
-    bool held; /* the handler holds a request (a password being checked) */
-    char who_client[MH_CIDR_TEXT_MAX];   /* the next log line's client ("": the peer) */
-    char who_user[MH_AUTH_USER_MAX + 1]; /* ...and its user ("": none) */
-    int lib_status;    /* a response evhttp writes on its own: its status... */
-    int lib_part;      /* ...where in it the writes are (0 none, 1 head, 2 body) */
-    int64_t lib_bytes; /* ...and its body bytes so far */
+    bool held;            /* the handler holds a request (a password being checked) */
+    struct conn_who *who; /* the next log line's client and user; NULL: the peer,
+                             no user (made only for requests that have one) */
+    int lib_status;       /* a response evhttp writes on its own: its status... */
+    int lib_part;         /* ...where in it the writes are (0 none, 1 head, 2 body) */
+    int64_t lib_bytes;    /* ...and its body bytes so far */
 };
 
 /* Set while the handler runs on this thread: output then is the handler's. */
@@ -152,6 +161,7 @@ static void conn_unlink_and_free(struct conn *c)
         tls_ssl_close(bufferevent_openssl_get_ssl(c->bev));
     body_feed_free(c->feed);
     event_free(c->deadline);
+    free(c->who);
     free(c);
     t->count--;
     if (t->metrics)
@@ -197,15 +207,20 @@ static void log_line(struct conn *c, struct evhttp_request *req, int status,
     char *addr = NULL;
     ev_uint16_t port = 0;
     struct timeval now;
+    struct conn_who *who = req ? c->who : NULL; /* this request's, used up here */
+    if (req)
+        c->who = NULL;
     if (c->t->metrics) /* counted for the status page, logged or not */
         metrics_response(c->t->metrics, status, bytes);
-    if (c->t->cfg->access_log_off || !c->evcon)
+    if (c->t->cfg->access_log_off || !c->evcon) {
+        free(who);
         return;
+    }
     evhttp_connection_get_peer(c->evcon, &addr, &port);
     event_base_gettimeofday_cached(c->t->base, &now);
     struct access_record r = {
-        .client = req && c->who_client[0] ? c->who_client : addr,
-        .user = req && c->who_user[0] ? c->who_user : NULL,
+        .client = who && who->client[0] ? who->client : addr,
+        .user = who && who->user[0] ? who->user : NULL,
         .http_major = 1,
         .http_minor = 1,
         .status = status,
@@ -226,8 +241,7 @@ static void log_line(struct conn *c, struct evhttp_request *req, int status,
         r.host = evhttp_find_header(in, "Host");
     }
     accesslog_add(c->t->log, &r, c->t->cfg->access_json);
-    if (req)
-        c->who_client[0] = c->who_user[0] = '\0';
+    free(who);
 }
 
 /* --- requests on the wire --- */
@@ -383,13 +397,18 @@ void conn_set_identity(struct conn *c, const char *client, const char *user)
 {
     if (!c)
         return;
+    if (!c->who && !(c->who = malloc(sizeof(*c->who)))) {
+        log_msg(MH_LOG_ERROR, "out of memory: the access-log line names the peer, "
+                              "without its forwarded address or user");
+        return;
+    }
     struct buf b;
-    buf_init(&b, c->who_client, sizeof(c->who_client));
+    buf_init(&b, c->who->client, sizeof(c->who->client));
     if (!client || !buf_puts(&b, client))
-        c->who_client[0] = '\0';
-    buf_init(&b, c->who_user, sizeof(c->who_user));
+        c->who->client[0] = '\0';
+    buf_init(&b, c->who->user, sizeof(c->who->user));
     if (!user || !buf_puts(&b, user))
-        c->who_user[0] = '\0';
+        c->who->user[0] = '\0';
 }
 
 bool conn_request_had_nul(const struct conn *c)
