@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "bounds.h"
 #include "encoding.h"
 #include "zentry.h"
 
@@ -164,6 +165,27 @@ static void test_lru(void **state)
     zindex_free(x);
 }
 
+/* MH_ZCACHE_ENTRIES_MAX, the bound zcache.c creates its index with: that
+ * many versions are tracked, one more is refused (and sent as it is);
+ * once one is removed, a new one fits again. */
+static void test_entries_bound(void **state)
+{
+    (void)state;
+    struct zindex *x = zindex_new(UINT64_MAX, MH_ZCACHE_ENTRIES_MAX);
+    assert_non_null(x);
+    for (unsigned i = 0; i < MH_ZCACHE_ENTRIES_MAX; i++)
+        if (!zindex_add(x, &(struct zkey){.ino = i + 1, .size = 1}, ZSTATE_PENDING, 0))
+            fail_msg("entry %u of %u refused", i + 1, (unsigned)MH_ZCACHE_ENTRIES_MAX);
+    assert_int_equal(zindex_count(x), MH_ZCACHE_ENTRIES_MAX);
+    struct zkey over = {.ino = MH_ZCACHE_ENTRIES_MAX + 1, .size = 1};
+    assert_null(zindex_add(x, &over, ZSTATE_PENDING, 0));
+    struct zentry *e = zindex_find(x, &(struct zkey){.ino = 7, .size = 1});
+    assert_non_null(e);
+    zindex_remove(x, e);
+    assert_non_null(zindex_add(x, &over, ZSTATE_PENDING, 0));
+    zindex_free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +193,7 @@ int main(void)
         cmocka_unit_test(test_name_parse_refuses),
         cmocka_unit_test(test_trailer),
         cmocka_unit_test(test_lru),
+        cmocka_unit_test(test_entries_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
