@@ -10,8 +10,9 @@
  * changes and replaced files are all seen), as nginx's open_file_cache_valid
  * does.  Direct-mapped, a fixed number of entries chosen at creation (at
  * most MH_FILE_CACHE_SLOTS, each up to three fds): a collision replaces the
- * older entry.  Never touches libevent: bodies are the caller's, made and
- * dropped through wrap/unwrap. */
+ * older entry.  A sidecar that is there but not used is said at debug
+ * level, once per load of its entry.  Never touches libevent: bodies are
+ * the caller's, made and dropped through wrap/unwrap. */
 #define _GNU_SOURCE
 #include "fcache.h"
 
