@@ -140,6 +140,11 @@ int log_fd(void)
     return errlog_fd;
 }
 
+const char *log_stderr_priority(enum mh_log_level level)
+{
+    return is_journal(STDERR_FILENO) ? level_prefix[level] : "";
+}
+
 void log_msg(enum mh_log_level level, const char *fmt, ...)
 {
     char line[MH_ERRLOG_LINE_MAX];

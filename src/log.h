@@ -47,4 +47,9 @@ int log_swap_fd(int *slot, int newfd);
 /* The error log's fd (for handing to stderr in daemon mode). */
 int log_fd(void);
 
+/* What the command line (-t, --reload, a start that fails) puts before a
+ * line on stderr: the journal's priority ("<3>" for error, "<4>" for warn)
+ * when stderr is systemd's journal stream ($JOURNAL_STREAM), else "". */
+const char *log_stderr_priority(enum mh_log_level level);
+
 #endif

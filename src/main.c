@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,12 +153,26 @@ static bool log_is_stderr(void)
             a.st_dev == b.st_dev && a.st_ino == b.st_ino);
 }
 
+/* One line on stderr, with the journal's priority under systemd (so that
+ * "journalctl -p err" finds a bad config's FILE:LINE from -t or --reload). */
+static void say(enum mh_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void say(enum mh_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    fputs(log_stderr_priority(level), stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
 /* Say why start-up failed, on stderr and in the error log, and exit 1. */
 static void die(const char *msg)
 {
     if (!msg[0]) /* the daemon reported it already */
         exit(1);
-    fprintf(stderr, "%s\n", msg);
+    say(MH_LOG_ERROR, "%s", msg);
     if (!log_is_stderr())
         log_msg(MH_LOG_ERROR, "%s", msg);
     daemon_failed();
@@ -178,8 +193,8 @@ static int check_tls(const struct mh_config *cfg)
         const char *why = err.msg;
         if (!strncmp(why, "minihttpd: ", 11))
             why += 11;
-        fprintf(stderr, "%s:%u: [tls] %s\n",
-                buf_escape_str(f, sizeof(f), config_name(cfg)), cfg->tls_line[0], why);
+        say(MH_LOG_ERROR, "%s:%u: [tls] %s",
+            buf_escape_str(f, sizeof(f), config_name(cfg)), cfg->tls_line[0], why);
         return 1;
     }
     char subj[MH_ERROR_MAX / 2], exp[64];
@@ -201,13 +216,13 @@ static int check_config(const char *path, const struct mh_overrides *ov)
     char f[MH_ERROR_MAX / 2];
     struct mh_config *cfg = config_load(path, ov, &err);
     if (!cfg) {
-        fprintf(stderr, "%s\n", err.msg);
+        say(MH_LOG_ERROR, "%s", err.msg);
         return 1;
     }
     if (config_check_user(cfg, &err) != 0) /* the package creates it: a warning */
-        fprintf(stderr, "%s (warning: starting as root will fail)\n", err.msg);
+        say(MH_LOG_WARN, "%s (warning: starting as root will fail)", err.msg);
     else if (geteuid() == 0 && daemon_check_as_user(cfg, &err) != 0) {
-        fprintf(stderr, "%s\n", err.msg); /* as root: what the server will meet */
+        say(MH_LOG_ERROR, "%s", err.msg); /* as root: what the server will meet */
         config_free(cfg);
         return 1;
     }
@@ -216,10 +231,10 @@ static int check_config(const char *path, const struct mh_overrides *ov)
         return 1;
     }
     if (cfg->access.n_auth > 0 && !cfg->tls)
-        fprintf(stderr,
-                "%s: warning: auth_file is set and [tls] is not: Basic "
-                "authentication sends passwords in the clear over plain HTTP\n",
-                buf_escape_str(f, sizeof(f), config_name(cfg)));
+        say(MH_LOG_WARN,
+            "%s: warning: auth_file is set and [tls] is not: Basic "
+            "authentication sends passwords in the clear over plain HTTP",
+            buf_escape_str(f, sizeof(f), config_name(cfg)));
     printf("%s: syntax is ok\n", config_name(cfg));
     config_free(cfg);
     return 0;
@@ -237,31 +252,30 @@ static int reload_server(const char *pidtext, const char *config,
     long pid = strtol(pidtext, &end, 10);
     if (errno || *end || pid <= 1 || pid > INT32_MAX || !daemon_is_server((pid_t)pid)) {
         char q[64];
-        fprintf(stderr, "minihttpd: --reload %s: not a running minihttpd\n",
-                buf_escape_str(q, sizeof(q), pidtext));
+        say(MH_LOG_ERROR, "minihttpd: --reload %s: not a running minihttpd",
+            buf_escape_str(q, sizeof(q), pidtext));
         return 1;
     }
     if (!reloadstate_dir(dir, sizeof(dir))) {
-        fputs("minihttpd: --reload needs $RUNTIME_DIRECTORY, where the server "
-              "writes the outcome (RuntimeDirectory= in the unit)\n",
-              stderr);
+        say(MH_LOG_ERROR, "minihttpd: --reload needs $RUNTIME_DIRECTORY, where the "
+                          "server writes the outcome (RuntimeDirectory= in the unit)");
         return 1;
     }
     if (check_config(config, ov) != 0) {
-        fprintf(stderr,
-                "minihttpd: not reloading pid %ld: the config is bad; it "
-                "keeps running with its configuration\n",
-                pid);
+        say(MH_LOG_ERROR,
+            "minihttpd: not reloading pid %ld: the config is bad; it "
+            "keeps running with its configuration",
+            pid);
         return 1;
     }
     uint64_t before = 0, gen;
     bool ok;
     if (reloadstate_read(dir, &before, &ok, msg, sizeof(msg), &err) < 0) {
-        fprintf(stderr, "%s\n", err.msg);
+        say(MH_LOG_ERROR, "%s", err.msg);
         return 1;
     }
     if (kill((pid_t)pid, SIGHUP) != 0) {
-        fprintf(stderr, "minihttpd: cannot signal pid %ld: %s\n", pid, strerror(errno));
+        say(MH_LOG_ERROR, "minihttpd: cannot signal pid %ld: %s", pid, strerror(errno));
         return 1;
     }
     struct timespec step = {0, MH_RELOAD_POLL_MS * 1000000L};
@@ -269,20 +283,23 @@ static int reload_server(const char *pidtext, const char *config,
         nanosleep(&step, NULL);
         int r = reloadstate_read(dir, &gen, &ok, msg, sizeof(msg), &err);
         if (r < 0) {
-            fprintf(stderr, "%s\n", err.msg);
+            say(MH_LOG_ERROR, "%s", err.msg);
             return 1;
         }
         if (r == 1 && gen > before) {
-            fprintf(ok ? stdout : stderr, "minihttpd: pid %ld: %s\n", pid, msg);
+            if (ok)
+                printf("minihttpd: pid %ld: %s\n", pid, msg);
+            else
+                say(MH_LOG_ERROR, "minihttpd: pid %ld: %s", pid, msg);
             return ok ? 0 : 1;
         }
         if (!daemon_is_server((pid_t)pid)) {
-            fprintf(stderr, "minihttpd: pid %ld exited during the reload\n", pid);
+            say(MH_LOG_ERROR, "minihttpd: pid %ld exited during the reload", pid);
             return 1;
         }
     }
-    fprintf(stderr, "minihttpd: pid %ld did not report the reload within %d s\n", pid,
-            MH_RELOAD_WAIT_SEC);
+    say(MH_LOG_ERROR, "minihttpd: pid %ld did not report the reload within %d s", pid,
+        MH_RELOAD_WAIT_SEC);
     return 1;
 }
 

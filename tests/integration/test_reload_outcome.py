@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import *  # noqa: E402,F401,F403
@@ -80,6 +81,57 @@ def test_refused_reload_exits_1_with_the_reason():
         assert "changing port needs a restart" in err, err
         assert read_file(os.path.join(s.dir, "reload")).startswith("1 failed\n")
         assert get(old, "/").status == 200
+
+
+def journal_run(args, env_extra=None):
+    """Run minihttpd with stderr a file that $JOURNAL_STREAM names, as
+    systemd connects ExecStartPre= and ExecReload=; (rc, stdout, stderr)."""
+    with tempfile.TemporaryDirectory(prefix="minihttpd-journal-") as d:
+        path = os.path.join(d, "stderr")
+        with open(path, "wb") as err:
+            st = os.fstat(err.fileno())
+            env = dict(os.environ, JOURNAL_STREAM="%d:%d" % (st.st_dev, st.st_ino))
+            env.update(env_extra or {})
+            p = subprocess.run([binary()] + args, stdout=subprocess.PIPE, stderr=err,
+                               env=env, timeout=60)
+        return p.returncode, p.stdout.decode(), read_file(path)
+
+
+def test_journal_priorities_of_check_and_reload():
+    """Under systemd, -t (ExecStartPre=) and --reload (ExecReload=) write to
+    the journal: their errors carry the priority prefix <3>, so that
+    "journalctl -p err" finds the config's FILE:LINE; a warning <4>; the
+    good outcome stays on stdout (info)."""
+    with started() as s:
+        s.write("index.html", b"x")
+        good = s.config_text()
+        bad = good.replace("[server]\n", "[server]\nbogus = 1\n", 1)
+        s.write_config(bad)
+        rc, out, err = journal_run(["-t", "-c", s.conf])
+        assert rc == 1 and err.startswith("<3>%s:" % s.conf) and "bogus" in err, err
+        rc, out, err = journal_run(["-c", s.conf, "--reload", str(s.proc.pid)],
+                                   {"RUNTIME_DIRECTORY": s.dir})
+        lines = err.splitlines()
+        assert rc == 1 and lines and all(l.startswith("<3>") for l in lines), err
+        assert any(("%s:" % s.conf) in l for l in lines), err
+        # refused by the server (a new port): its reason at <3>
+        s.config["server"]["port"] = free_port()
+        s.write_config()
+        rc, out, err = journal_run(["-c", s.conf, "--reload", str(s.proc.pid)],
+                                   {"RUNTIME_DIRECTORY": s.dir})
+        assert rc == 1 and err.startswith("<3>minihttpd: pid %d: reload refused"
+                                          % s.proc.pid), err
+        # a good one: on stdout, nothing on stderr
+        s.write_config(good)
+        rc, out, err = journal_run(["-c", s.conf, "--reload", str(s.proc.pid)],
+                                   {"RUNTIME_DIRECTORY": s.dir})
+        assert rc == 0 and "configuration reloaded" in out and err == "", (out, err)
+    # stderr that is not the journal: no prefix
+    with Server(start=False) as s:
+        s.write_config(s.config_text().replace("[server]\n", "[server]\nbogus = 1\n", 1))
+        p = subprocess.run([binary(), "-t", "-c", s.conf], capture_output=True, timeout=60,
+                           env=dict(os.environ, JOURNAL_STREAM="1:1"))
+        assert p.returncode == 1 and p.stderr.decode().startswith(s.conf + ":"), p.stderr
 
 
 def test_no_runtime_directory_and_bad_pid():
