@@ -154,17 +154,28 @@ static bool log_is_stderr(void)
 }
 
 /* One line on stderr, with the journal's priority under systemd (so that
- * "journalctl -p err" finds a bad config's FILE:LINE from -t or --reload). */
+ * "journalctl -p err" finds a bad config's FILE:LINE from -t or --reload),
+ * in one write: the journal reads a stream, and a prefix written apart from
+ * its line was not taken as the line's priority. */
 static void say(enum mh_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void say(enum mh_log_level level, const char *fmt, ...)
 {
+    char line[MH_ERROR_MAX + 128]; /* a message and a few words around it */
+    struct buf b;
     va_list ap;
-    fputs(log_stderr_priority(level), stderr);
+    buf_init(&b, line, sizeof(line) - 1); /* room for the '\n' */
+    buf_puts(&b, log_stderr_priority(level));
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int n = vsnprintf(line + b.len, sizeof(line) - 1 - b.len, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    size_t room = sizeof(line) - 1 - b.len, len = b.len;
+    len += n < 0 ? 0 : (size_t)n < room ? (size_t)n : room - 1;
+    if (n >= 0 && (size_t)n >= room) /* cut: say so */
+        memcpy(line + len - 3, "...", 3);
+    line[len++] = '\n';
+    while (write(STDERR_FILENO, line, len) < 0 && errno == EINTR)
+        ;
 }
 
 /* Say why start-up failed, on stderr and in the error log, and exit 1. */
