@@ -99,6 +99,27 @@ static struct {
           .work = PTHREAD_COND_INITIALIZER,
           .idle = PTHREAD_COND_INITIALIZER};
 
+/* What the workers have said about each auth file (by its index in
+ * [access]): a missing or broken version is logged by the first worker to
+ * see it, not once per worker. */
+static struct {
+    pthread_mutex_t lock;
+    struct said {
+        uint64_t path;   /* FNV-1a of the path: the same index may name
+                            another file after a reload */
+        int err;         /* errno of a failed stat(); 0: the version below */
+        struct stat bad; /* a version that did not parse */
+    } file[MH_AUTH_FILES_MAX];
+} said = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static uint64_t path_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
 /* --- the verifier threads --- */
 
 /* The constant-time verdict of pass against hash. */
@@ -328,6 +349,28 @@ static bool same_version(const struct stat *a, const struct stat *b)
            a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+/* Whether this worker is the first to find auth file i (path) missing
+ * (err) or in this broken version (bad, err 0); a good version (both NULL
+ * and 0) clears what was said, so the next failure is said again. */
+static bool first_to_say(unsigned i, const char *path, int err, const struct stat *bad)
+{
+    uint64_t h = path_hash(path);
+    pthread_mutex_lock(&said.lock);
+    struct said *f = &said.file[i];
+    bool first = false;
+    if (!err && !bad) {
+        f->path = 0;
+    } else if (f->path != h || f->err != err || (bad && !same_version(&f->bad, bad))) {
+        f->path = h;
+        f->err = err;
+        if (bad)
+            f->bad = *bad;
+        first = true;
+    }
+    pthread_mutex_unlock(&said.lock);
+    return first;
+}
+
 void auth_worker_tick(struct auth_worker *w, time_t now)
 {
     (void)now;
@@ -336,22 +379,28 @@ void auth_worker_tick(struct auth_worker *w, time_t now)
         const char *path = w->cfg->access.auth_files[i];
         struct stat st;
         if (stat(path, &st) != 0) {
-            if (!f->missing_logged)
+            int e = errno;
+            if (!f->missing_logged && first_to_say(i, path, e, NULL))
                 log_msg(MH_LOG_ERROR, "%s: %s; still using the version read before",
-                        path, strerror(errno));
+                        path, strerror(e));
             f->missing_logged = true;
             continue;
         }
+        if (f->missing_logged) /* back: its next absence is said again */
+            first_to_say(i, path, 0, NULL);
         f->missing_logged = false;
         if (same_version(&st, &f->sig) || same_version(&st, &f->bad))
             continue;
         struct mh_error err;
         struct htpasswd *set = NULL;
         if (config_read_htpasswd(path, &set, &st, &err) != 0) {
-            log_msg(MH_LOG_ERROR, "%s; still using the version read before", err.msg);
+            if (first_to_say(i, path, 0, &st))
+                log_msg(MH_LOG_ERROR, "%s; still using the version read before",
+                        err.msg);
             f->bad = st;
             continue;
         }
+        first_to_say(i, path, 0, NULL);
         htpasswd_free(f->own);
         f->own = set;
         f->sig = st;

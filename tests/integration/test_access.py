@@ -357,6 +357,39 @@ def test_htpasswd_changed_on_disk():
         assert get(s.port, "/team-a/", [basic("alice", "two")]).status == 200
 
 
+def test_broken_or_missing_htpasswd_said_once():
+    """Each worker watches the auth files (once it has used them); a broken
+    change or a missing file is said once for the server, not once per
+    worker, and said again when it happens again after the file was good."""
+    with server(TEAM_A, "alice:%s\n" % bcrypt("one"), server={"workers": 3}) as s:
+        pwfile = os.path.join(s.dir, "pw")
+
+        def count(text):
+            return read_file(s.error_log).count(text)
+        # a worker watches the files once it has checked a credential: 30
+        # fresh connections reach each of the 3 (SO_REUSEPORT spreads them)
+        for _ in range(30):
+            assert get(s.port, "/team-a/", [basic("alice", "one")]).status == 200
+        write_file(pwfile, "alice:%s\nbob:$apr1$x$0123456789abcdefghijkl\n" % bcrypt("two"))
+        assert wait_until(lambda: count("pw:2: an MD5 hash") >= 1, 5), read_file(s.error_log)
+        time.sleep(2.5)  # every worker has ticked at least twice since
+        assert count("pw:2: an MD5 hash") == 1, read_file(s.error_log)
+        assert get(s.port, "/team-a/", [basic("alice", "one")]).status == 200
+        os.unlink(pwfile)
+        assert wait_until(lambda: count("No such file or directory; still using") >= 1, 5)
+        time.sleep(2.5)
+        assert count("No such file or directory; still using") == 1, read_file(s.error_log)
+        write_file(pwfile, "alice:%s\n" % bcrypt("three"))
+        assert wait_until(lambda: get(s.port, "/team-a/",
+                                      [basic("alice", "three")]).status == 200, 5)
+        time.sleep(2.5)  # every worker has taken it
+        os.unlink(pwfile)
+        assert wait_until(lambda: count("No such file or directory; still using") == 2, 5), \
+            read_file(s.error_log)
+        time.sleep(2.5)
+        assert count("No such file or directory; still using") == 2, read_file(s.error_log)
+
+
 def test_weak_hash_and_check():
     """A weak line is an error at -t and at start, naming the htpasswd
     file's FILE:LINE after the config's; auth_file without [tls] is a
