@@ -84,13 +84,13 @@ static int unchanged(int fd, const struct stat *st)
     return fstat(fd, &now) == 0 && file_stat_same(st, &now);
 }
 
-void *body_wrap(int fd, const struct stat *st, int *snapshot)
+void *body_wrap(int fd, const struct stat *st, uint64_t room, uint64_t *held)
 {
     uint64_t size = (uint64_t)st->st_size;
-    *snapshot = 0;
+    *held = 0;
     if (size == 0)
         return NULL;
-    size_t mem = size <= MH_SMALL_FILE_MAX ? (size_t)size : 0;
+    size_t mem = size <= MH_SMALL_FILE_MAX && size <= room ? (size_t)size : 0;
     struct body *b = malloc(sizeof(*b) + mem);
     if (!b)
         return NULL;
@@ -99,10 +99,16 @@ void *body_wrap(int fd, const struct stat *st, int *snapshot)
     b->len = (size_t)size;
     b->seg = NULL;
     if (mem && read_whole(fd, b->data, mem) == 0 && unchanged(fd, st)) {
-        *snapshot = 1;
+        *held = size;
         return b;
     }
-    /* large, or it changed while read: sendfile() from the file */
+    /* large, or it changed while read: sendfile() from the file (and no
+     * memory kept for bytes that are not) */
+    if (mem) {
+        struct body *shrunk = realloc(b, sizeof(*b));
+        if (shrunk)
+            b = shrunk;
+    }
     b->seg = evbuffer_file_segment_new(fd, 0, (ev_off_t)size, EVBUF_FS_CLOSE_ON_FREE);
     if (!b->seg) {
         free(b);

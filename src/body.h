@@ -11,12 +11,13 @@ struct body;
 
 /* Make the body of the regular file open as fd (st its fstat), taking
  * ownership of fd; NULL (fd not taken) for an empty file or out of
- * memory.  A file up to MH_SMALL_FILE_MAX bytes is copied into memory; the
- * copy is a snapshot (*snapshot = 1) when the file did not change while it
- * was read (filever.h), so its bytes always go out with the validators of
- * the same version.  A larger file, or one that changed while read, is sent
- * from the file with sendfile().  Its signature is fcache.h's wrap. */
-void *body_wrap(int fd, const struct stat *st, int *snapshot);
+ * memory.  A file up to MH_SMALL_FILE_MAX bytes, and no more than room, is
+ * copied into memory and kept when the file did not change while it was
+ * read (filever.h): *held is then its size, and its bytes always go out
+ * with the validators of the same version.  A larger file, or one that
+ * changed while read, is sent from the file with sendfile() (*held = 0).
+ * Its signature is fcache.h's wrap. */
+void *body_wrap(int fd, const struct stat *st, uint64_t room, uint64_t *held);
 
 /* A small file's bytes, in memory (NULL for a file sent from the file). */
 const char *body_bytes(const struct body *b);

@@ -76,9 +76,21 @@
  * entries cost no memory). */
 #define MH_FD_TABLE_MAX (1024 * 1024)
 /* bytes: a cached file up to this size is kept in memory, so its response
- * goes out in one writev() instead of writev() plus sendfile().  At most
- * MH_FILE_CACHE_SLOTS of them per worker: 4 MiB. */
-#define MH_SMALL_FILE_MAX (16 * 1024)
+ * goes out in one writev() instead of writev() plus sendfile().  For a file
+ * of tens of KiB (a docs page, or the compressed copy of a 100 KiB one)
+ * sendfile()'s own work costs more than copying the bytes: 13 to 20 % of
+ * the CPU per keep-alive request at 17 and 48 KiB (docs/performance.md).
+ * Within MH_FILE_CACHE_HELD_MAX per worker. */
+#define MH_SMALL_FILE_MAX (64 * 1024)
+/* bytes: the most file bytes a worker's open-file cache keeps in memory
+ * (files, sidecars and compressed copies of at most MH_SMALL_FILE_MAX each);
+ * a file that would go over it is sent from the file, as a larger one is.
+ * 128 files of the largest kept size, or some 500 compressed docs pages. */
+#define MH_FILE_CACHE_HELD_MAX (8 * 1024 * 1024)
+/* bytes: over TLS, a body in memory up to this size is copied behind the
+ * response head, so both go out in one TLS record (at most 16 KiB of
+ * plaintext) and one write; a larger one is queued by reference. */
+#define MH_TLS_JOIN_MAX (16 * 1024)
 /* seconds: how long a cached file's metadata is trusted before the path is
  * opened again (minihttpd(8): a changed file is seen within a second). */
 #define MH_FILE_CACHE_VALID_SEC 1

@@ -36,11 +36,13 @@ struct fcache {
     fcache_wrap_fn wrap;
     fcache_unwrap_fn unwrap;
     size_t nslots;
-    uint64_t hits, misses; /* answers from the cache, and those that opened files */
+    uint64_t hits, misses;   /* answers from the cache, and those that opened files */
+    uint64_t held, held_max; /* bytes the bodies keep in memory, and the bound */
     struct slot slots[];
 };
 
-struct fcache *fcache_new(unsigned slots, fcache_wrap_fn wrap, fcache_unwrap_fn unwrap)
+struct fcache *fcache_new(unsigned slots, uint64_t held_max, fcache_wrap_fn wrap,
+                          fcache_unwrap_fn unwrap)
 {
     if (slots == 0 || slots > MH_FILE_CACHE_SLOTS)
         return NULL;
@@ -49,6 +51,7 @@ struct fcache *fcache_new(unsigned slots, fcache_wrap_fn wrap, fcache_unwrap_fn 
         c->wrap = wrap;
         c->unwrap = unwrap;
         c->nslots = slots;
+        c->held_max = held_max;
     }
     return c;
 }
@@ -59,8 +62,19 @@ static void release_rep(struct fcache *c, struct fcache_rep *r)
         c->unwrap(r->body); /* the body owns fd */
     else if (r->fd >= 0)
         close(r->fd);
+    c->held -= r->held;
+    r->held = 0;
     r->body = NULL;
     r->fd = -1;
+}
+
+/* Make r's body from fd, within what is left of the cache's memory. */
+static void wrap_rep(struct fcache *c, struct fcache_rep *r, int fd,
+                     const struct stat *st)
+{
+    r->held = 0;
+    r->body = c->wrap(fd, st, c->held_max - c->held, &r->held);
+    c->held += r->held;
 }
 
 static void release(struct fcache *c, struct fcache_file *f)
@@ -89,6 +103,11 @@ void fcache_counts(const struct fcache *c, uint64_t *hits, uint64_t *misses)
 {
     *hits = c->hits;
     *misses = c->misses;
+}
+
+uint64_t fcache_held(const struct fcache *c)
+{
+    return c->held;
 }
 
 void fcache_flush(struct fcache *c)
@@ -239,13 +258,15 @@ static void load_rep(struct fcache *c, struct fcache_rep *r, int fd,
     r->st = *st;
     r->body = NULL;
     r->snapshot = 0;
+    r->held = 0;
     if (!S_ISREG(st->st_mode))
         return;
     etag_format((uint64_t)st->st_ino, (uint64_t)st->st_size,
                 (int64_t)st->st_mtim.tv_sec, st->st_mtim.tv_nsec, r->etag);
     if (httpdate_format(st->st_mtime, r->lastmod) != 0)
         r->lastmod[0] = '\0';
-    r->body = c->wrap(fd, st, &r->snapshot);
+    wrap_rep(c, r, fd, st);
+    r->snapshot = r->held > 0;
 }
 
 /* Take over the probe's fds into f. */
@@ -271,8 +292,7 @@ void fcache_set_copy(struct fcache *c, struct fcache_file *f, int enc, int fd,
     r->fd = fd;
     r->st = *st;
     r->snapshot = 1; /* written once, renamed into place, never changed */
-    int ignored;
-    r->body = c->wrap(fd, st, &ignored);
+    wrap_rep(c, r, fd, st);
     /* the file's ETag, "-br" (or -gzip, -zstd) before its closing quote */
     struct buf b;
     size_t n = strlen(f->file.etag);

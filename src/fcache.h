@@ -15,8 +15,9 @@
 struct fcache_rep {
     int fd; /* open; owned by body when there is one, else the cache */
     struct stat st;
-    void *body;   /* the caller's wrapper of fd (regular files) */
-    int snapshot; /* body holds the bytes as they were at st: no check per hit */
+    void *body;    /* the caller's wrapper of fd (regular files) */
+    int snapshot;  /* body holds the bytes as they were at st: no check per hit */
+    uint64_t held; /* bytes of the file body keeps in memory (0: none) */
     char etag[ETAG_LEN];
     char lastmod[HTTPDATE_LEN];
 };
@@ -46,20 +47,25 @@ struct fcache_file {
     char type[MH_MIME_TYPE_MAX];   /* Content-Type, filled in by the caller ("") */
 };
 
-/* wrap(fd, st) makes the caller's body for a regular file, taking
- * ownership of fd (NULL: it did not, and the cache keeps fd).  It sets
- * *snapshot when the body is a copy of the file's bytes that matches st
- * (checked after the copy was made): such a body and its validators always
- * agree, so the cache trusts it for MH_FILE_CACHE_VALID_SEC without looking
- * at the file.  Other bodies (sent from the file) are checked with fstat()
- * on every hit.  unwrap() drops the cache's reference to a body. */
-typedef void *(*fcache_wrap_fn)(int fd, const struct stat *st, int *snapshot);
+/* wrap(fd, st, room, &held) makes the caller's body for a regular file,
+ * taking ownership of fd (NULL: it did not, and the cache keeps fd).  A body
+ * may keep the file's bytes in memory, at most room of them; it sets *held
+ * to their number (0: it keeps none), and keeps them only as a copy that
+ * matches st (checked after the copy was made): such a body (a snapshot)
+ * and its validators always agree, so the cache trusts it for
+ * MH_FILE_CACHE_VALID_SEC without looking at the file.  Other bodies (sent
+ * from the file) are checked with fstat() on every hit.  unwrap() drops
+ * the cache's reference to a body. */
+typedef void *(*fcache_wrap_fn)(int fd, const struct stat *st, uint64_t room,
+                                uint64_t *held);
 typedef void (*fcache_unwrap_fn)(void *body);
 
 /* A cache of `slots` entries (1..MH_FILE_CACHE_SLOTS); it keeps at most
  * MH_FCACHE_FDS_PER_SLOT x slots files open (a file, and per coding a
- * sidecar or a copy). */
-struct fcache *fcache_new(unsigned slots, fcache_wrap_fn wrap, fcache_unwrap_fn unwrap);
+ * sidecar or a copy), and its bodies at most held_max bytes in memory
+ * (the room it offers wrap(): what is left of held_max). */
+struct fcache *fcache_new(unsigned slots, uint64_t held_max, fcache_wrap_fn wrap,
+                          fcache_unwrap_fn unwrap);
 void fcache_free(struct fcache *c);
 
 /* The file at rel (as path_relative() gives) beneath rootfd, with its
@@ -88,6 +94,8 @@ struct fcache_file *fcache_get_coded(struct fcache *c, int rootfd, const char *r
 /* Lookups answered from the cache (revalidated ones included), and those
  * that opened the files anew, since the cache was made. */
 void fcache_counts(const struct fcache *c, uint64_t *hits, uint64_t *misses);
+/* Bytes its bodies keep in memory now (at most held_max). */
+uint64_t fcache_held(const struct fcache *c);
 
 /* Forget everything (the docroot or the config changed). */
 void fcache_flush(struct fcache *c);

@@ -1083,7 +1083,7 @@ static void drop_body(struct reply *rp)
  * record and one write, not two of each. */
 static const char *small_bytes(const struct reply *rp)
 {
-    if (rp->len > MH_SMALL_FILE_MAX)
+    if (rp->len > MH_TLS_JOIN_MAX)
         return NULL;
     if (rp->kind == BODY_MEMORY)
         return rp->mem;
@@ -1328,7 +1328,9 @@ struct handler_ctx *handler_new(const struct mh_config *cfg, unsigned cache_slot
     h->copy_enc = -1;
     response_init(&h->common, h->common_mem, sizeof(h->common_mem));
     h->mime = mime_ctx_new(err);
-    h->files = h->mime ? fcache_new(cache_slots, body_wrap, body_unwrap) : NULL;
+    h->files = h->mime ? fcache_new(cache_slots, MH_FILE_CACHE_HELD_MAX, body_wrap,
+                                    body_unwrap)
+                       : NULL;
     h->dirs = h->files ? dircache_new(MH_DIRCACHE_SLOTS) : NULL;
     h->missing.status = HTTP_STATUS_NOT_FOUND;
     if (!h->dirs) {

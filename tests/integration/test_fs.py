@@ -162,11 +162,13 @@ def test_deleted_while_sent():
 
 
 def test_small_file_changed_in_place():
-    # Files up to 16 KiB are served from a copy in memory, taken with their
-    # validators: a rewrite in place shows within a second (the cache's
-    # interval), and meanwhile the old bytes go out with the old ETag, never
-    # new bytes under an old ETag.  A larger file is sent from the open file
-    # and checked on every request, so its rewrite shows at once.
+    # Files up to MH_SMALL_FILE_MAX are served from a copy in memory, taken
+    # with their validators: a rewrite in place shows within a second (the
+    # cache's interval), and meanwhile the old bytes go out with the old
+    # ETag, never new bytes under an old ETag.  A larger file is sent from
+    # the open file and checked on every request, so its rewrite shows at
+    # once.
+    small_max = bounds()["MH_SMALL_FILE_MAX"]
     with Server() as s:
         path = s.write("small.txt", b"version one\n")
         r1 = get(s.port, "/small.txt")
@@ -174,8 +176,8 @@ def test_small_file_changed_in_place():
         steps = [b"version two\n",              # same size
                  b"version three, longer\n",    # longer
                  b"v4\n",                       # shorter
-                 b"x" * 16384,                  # at the in-memory limit
-                 b"y" * 16385,                  # past it: sendfile
+                 b"x" * small_max,              # at the in-memory limit
+                 b"y" * (small_max + 1),        # past it: sendfile
                  b"z" * 100]
         prev = r1
         for data in steps:
@@ -184,7 +186,7 @@ def test_small_file_changed_in_place():
                 f.truncate(0)
                 f.write(data)
             immediate = prev.h("Content-Length") and \
-                int(prev.h("Content-Length")) > 16384
+                int(prev.h("Content-Length")) > small_max
             deadline = time.monotonic() + 2.0
             while True:
                 r = get(s.port, "/small.txt")

@@ -1,6 +1,7 @@
 /* test_body.c - body.c: a cached file's bytes as responses queue them.  A
  * small file is a snapshot in memory (at MH_SMALL_FILE_MAX and one byte
- * over it, where it becomes a file segment); a range of either comes out of
+ * over it, where it becomes a file segment; likewise at the room the cache
+ * offers and one byte over it); a range of either comes out of
  * an evbuffer byte for byte; the bytes stay valid while a buffer holds them
  * after the cache let go; an empty file has no body. */
 #define _GNU_SOURCE
@@ -58,15 +59,17 @@ static void check_range(struct body *b, const char *bytes, uint64_t off, uint64_
     evbuffer_free(out);
 }
 
-static void at_size(size_t n, int want_snapshot)
+/* A file of n bytes wrapped with room to keep; in memory or not. */
+static void at_size(size_t n, uint64_t room, int in_memory)
 {
     struct stat st;
     char *bytes;
-    int snap = -1;
+    uint64_t held = 7;
     int fd = make_file("f", n, &st, &bytes);
-    struct body *b = body_wrap(fd, &st, &snap);
+    struct body *b = body_wrap(fd, &st, room, &held);
     assert_non_null(b);
-    assert_int_equal(snap, want_snapshot);
+    assert_int_equal(held, in_memory ? n : 0);
+    assert_int_equal(body_bytes(b) != NULL, in_memory);
     check_range(b, bytes, 0, n);
     check_range(b, bytes, 1, n - 2);
     check_range(b, bytes, n - 1, 1);
@@ -85,26 +88,36 @@ static void at_size(size_t n, int want_snapshot)
 static void test_small_is_a_snapshot(void **state)
 {
     (void)state;
-    at_size(2, 1);
-    at_size(MH_SMALL_FILE_MAX, 1);
+    at_size(2, MH_FILE_CACHE_HELD_MAX, 1);
+    at_size(MH_SMALL_FILE_MAX, MH_FILE_CACHE_HELD_MAX, 1);
+    at_size(MH_SMALL_FILE_MAX, MH_SMALL_FILE_MAX, 1); /* room for exactly it */
 }
 
 static void test_large_is_a_segment(void **state)
 {
     (void)state;
-    at_size(MH_SMALL_FILE_MAX + 1, 0);
-    at_size(1 << 20, 0);
+    at_size(MH_SMALL_FILE_MAX + 1, MH_FILE_CACHE_HELD_MAX, 0);
+    at_size(1 << 20, MH_FILE_CACHE_HELD_MAX, 0);
+}
+
+/* The cache's memory is full: a small file is sent from the file. */
+static void test_no_room_is_a_segment(void **state)
+{
+    (void)state;
+    at_size(100, 99, 0);
+    at_size(MH_SMALL_FILE_MAX, MH_SMALL_FILE_MAX - 1, 0);
+    at_size(100, 0, 0);
 }
 
 static void test_empty_has_no_body(void **state)
 {
     struct stat st;
     char *bytes;
-    int snap = -1;
+    uint64_t held = 7;
     (void)state;
     int fd = make_file("empty", 0, &st, &bytes);
-    assert_null(body_wrap(fd, &st, &snap));
-    assert_int_equal(snap, 0);
+    assert_null(body_wrap(fd, &st, MH_FILE_CACHE_HELD_MAX, &held));
+    assert_int_equal(held, 0);
     close(fd); /* not taken */
     free(bytes);
 }
@@ -113,10 +126,10 @@ static void test_refs(void **state)
 {
     struct stat st;
     char *bytes;
-    int snap;
+    uint64_t held;
     (void)state;
     int fd = make_file("r", 100, &st, &bytes);
-    struct body *b = body_wrap(fd, &st, &snap);
+    struct body *b = body_wrap(fd, &st, MH_FILE_CACHE_HELD_MAX, &held);
     assert_ptr_equal(body_ref(b), b);
     body_unwrap(b); /* the cache's */
     check_range(b, bytes, 0, 100);
@@ -150,8 +163,8 @@ static void test_feed(void **state)
     char *bytes;
     size_t n = 5 * MH_TLS_FEED_CHUNK + 123;
     int fd = make_file("feed", n, &st, &bytes);
-    int snap;
-    struct body *b = body_wrap(fd, &st, &snap);
+    uint64_t held;
+    struct body *b = body_wrap(fd, &st, MH_FILE_CACHE_HELD_MAX, &held);
     assert_non_null(b);
     struct evbuffer *out = evbuffer_new();
     struct body_feed *f = NULL;
@@ -184,7 +197,7 @@ static void test_feed(void **state)
     fd = open(path, O_RDONLY | O_CLOEXEC);
     assert_true(fd >= 0);
     assert_int_equal(fstat(fd, &st), 0);
-    b = body_wrap(fd, &st, &snap);
+    b = body_wrap(fd, &st, MH_FILE_CACHE_HELD_MAX, &held);
     f = body_feed_new(out, b, 0, (uint64_t)n);
     assert_non_null(f);
     assert_int_equal(truncate(path, 2 * MH_TLS_FEED_CHUNK), 0);
@@ -199,7 +212,7 @@ static void test_feed(void **state)
     /* a small file (a snapshot in memory) needs no feed */
     free(bytes);
     fd = make_file("small", 100, &st, &bytes);
-    b = body_wrap(fd, &st, &snap);
+    b = body_wrap(fd, &st, MH_FILE_CACHE_HELD_MAX, &held);
     out = evbuffer_new();
     assert_int_equal(body_add_no_sendfile(out, b, 0, 100, &f), 0);
     assert_null(f);
@@ -215,6 +228,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_is_a_snapshot),
         cmocka_unit_test(test_large_is_a_segment),
+        cmocka_unit_test(test_no_room_is_a_segment),
         cmocka_unit_test(test_empty_has_no_body),
         cmocka_unit_test(test_refs),
         cmocka_unit_test(test_feed),

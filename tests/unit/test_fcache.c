@@ -26,13 +26,15 @@ static char root[64];
 static int rootfd = -1;
 static int wrapped, unwrapped;
 
-static int snapshots; /* wrap() says its bodies are snapshots */
+static int snapshots;   /* wrap() says its bodies are snapshots */
+#define ROOM (1u << 20) /* what the caches of most tests may keep in memory */
 
-static void *wrap(int fd, const struct stat *st, int *snapshot)
+/* As body.c's: a snapshot keeps the file's bytes in memory, when they fit
+ * in the room the cache offers. */
+static void *wrap(int fd, const struct stat *st, uint64_t room, uint64_t *held)
 {
-    (void)st;
     wrapped++;
-    *snapshot = snapshots;
+    *held = snapshots && (uint64_t)st->st_size <= room ? (uint64_t)st->st_size : 0;
     return (void *)(intptr_t)(fd + 1); /* owns fd, as a file segment would */
 }
 
@@ -78,7 +80,7 @@ static int teardown(void **state)
 static void test_hit_and_rename(void **state)
 {
     (void)state;
-    struct fcache *c = fcache_new(64, wrap, unwrap);
+    struct fcache *c = fcache_new(64, ROOM, wrap, unwrap);
     assert_non_null(c);
     put("a.txt", "one\n", 1000);
     wrapped = unwrapped = 0;
@@ -125,7 +127,7 @@ static void cache_then_rewrite(struct fcache *c, const char *rel, time_t now,
 static void test_in_place_rewrite_seen_at_once(void **state)
 {
     (void)state;
-    struct fcache *c = fcache_new(64, wrap, unwrap);
+    struct fcache *c = fcache_new(64, ROOM, wrap, unwrap);
     char etag1[ETAG_LEN];
     cache_then_rewrite(c, "b.txt", 200, etag1);
     struct fcache_file *f = fcache_get(c, rootfd, "b.txt", 200); /* same second */
@@ -140,7 +142,7 @@ static void test_snapshot_trusted_for_the_interval(void **state)
 {
     (void)state;
     snapshots = 1;
-    struct fcache *c = fcache_new(64, wrap, unwrap);
+    struct fcache *c = fcache_new(64, ROOM, wrap, unwrap);
     char etag1[ETAG_LEN], p[256];
     cache_then_rewrite(c, "s.txt", 500, etag1);
     snprintf(p, sizeof(p), "%s/s.txt", root);
@@ -164,7 +166,7 @@ static void test_snapshot_trusted_for_the_interval(void **state)
 static void test_deleted_and_negative(void **state)
 {
     (void)state;
-    struct fcache *c = fcache_new(64, wrap, unwrap);
+    struct fcache *c = fcache_new(64, ROOM, wrap, unwrap);
     char p[256];
     put("c.txt", "c\n", 3000);
     assert_int_equal(fcache_get(c, rootfd, "c.txt", 300)->status, 200);
@@ -182,7 +184,7 @@ static void test_deleted_and_negative(void **state)
 static void test_sidecars(void **state)
 {
     (void)state;
-    struct fcache *c = fcache_new(64, wrap, unwrap);
+    struct fcache *c = fcache_new(64, ROOM, wrap, unwrap);
     put("s.css", "body{}\n", 4000);
     struct fcache_file *f = fcache_get(c, rootfd, "s.css", 400);
     assert_false(f->has_sidecar[FCACHE_GZ]);
@@ -204,7 +206,7 @@ static void test_sidecars(void **state)
 static void test_zst_and_copies(void **state)
 {
     (void)state;
-    struct fcache *c = fcache_new(64, wrap, unwrap);
+    struct fcache *c = fcache_new(64, ROOM, wrap, unwrap);
     put("z.js", "let x = 1;\n", 5000);
     put("z.js.zst", "zst", 5000);
     struct fcache_file *f = fcache_get(c, rootfd, "z.js", 500);
@@ -238,6 +240,35 @@ static void test_zst_and_copies(void **state)
     fcache_free(c);
 }
 
+/* The bodies keep at most held_max bytes in memory: files that fit up to
+ * exactly the bound are snapshots, the next one (one byte over) is sent
+ * from the file and checked on every hit; a replaced file gives its room
+ * back. */
+static void test_held_within_bound(void **state)
+{
+    (void)state;
+    snapshots = 1;
+    struct fcache *c = fcache_new(64, 30, wrap, unwrap);
+    put("h1", "0123456789", 6000);           /* 10 bytes */
+    put("h2", "01234567890123456789", 6000); /* 20 bytes */
+    put("h3", "x", 6000);
+    assert_true(fcache_get(c, rootfd, "h1", 600)->file.snapshot);
+    assert_true(fcache_get(c, rootfd, "h2", 600)->file.snapshot);
+    assert_int_equal(fcache_held(c), 30); /* at the bound */
+    struct fcache_file *f = fcache_get(c, rootfd, "h3", 600);
+    assert_false(f->file.snapshot); /* one byte over it */
+    assert_int_equal(f->file.held, 0);
+    assert_int_equal(fcache_held(c), 30);
+    put("h1", "012345678", 6001); /* replaced: 9 bytes now */
+    f = fcache_get(c, rootfd, "h1", 602);
+    assert_true(f->file.snapshot);
+    assert_int_equal(fcache_held(c), 29);
+    fcache_flush(c);
+    assert_int_equal(fcache_held(c), 0);
+    fcache_free(c);
+    snapshots = 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_deleted_and_negative),
         cmocka_unit_test(test_sidecars),
         cmocka_unit_test(test_zst_and_copies),
+        cmocka_unit_test(test_held_within_bound),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
