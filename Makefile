@@ -38,8 +38,10 @@ DEPS  := gcc make cmake pkg-config libevent-dev libmagic-dev libssl-dev libcmock
 PKG_DEPS := debhelper dpkg-dev fakeroot lintian logrotate blhc ssl-cert
 # What the browser test, build_clang, the generated-site test of
 # test_docsite, the sidecar tests (brotli, zstd), the JSON log's jq check
-# and the Prometheus parser check need (they skip, saying so, without).
-TEST_DEPS := chromium clang-14 mkdocs-doc sslscan brotli zstd jq python3-prometheus-client
+# the Prometheus parser check and the event loop's system-call counts
+# (strace) need (they skip, saying so, without).
+TEST_DEPS := chromium clang-14 mkdocs-doc sslscan brotli zstd jq python3-prometheus-client \
+             strace
 # What make test-systemd needs on top of PKG_DEPS: a Debian root file system
 # and a container to boot it in.
 SYSTEMD_TEST_DEPS := debootstrap systemd-container

@@ -19,7 +19,17 @@
  *    only then is the request's deadline lifted (never on a guess about
  *    where its head ends: a body can be trickled too),
  *  - a connection closed before its first byte is found by the once-a-second
- *    tick (evhttp has cleared the bufferevent's callbacks) and let go.
+ *    tick (evhttp has cleared the bufferevent's callbacks) and let go,
+ *  - evhttp turns the bufferevent's reading off when it hands a request over
+ *    and on again when the response is done; libevent's change list turns
+ *    that pair into one epoll_ctl(EPOLL_CTL_MOD) per request, a system call
+ *    that changes nothing.  A second read event on the socket (read_pin)
+ *    keeps the socket's read interest counted while the bufferevent's comes
+ *    and goes, so the pair changes nothing in the kernel either.  The pin
+ *    lets go (and is put back at the next request) whenever it sees the
+ *    socket readable while the bufferevent is not reading, so a connection
+ *    that stops reading on purpose (input full, a held request) never
+ *    wakes the loop twice.
  * Never decides a response: it passes requests on and writes only the 408
  * and 400 of requests evhttp never handed over. */
 #define _GNU_SOURCE
@@ -36,6 +46,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h> /* ev_read, for read_pin */
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/http_struct.h>
@@ -72,6 +83,8 @@ struct conn {
     int fd;                          /* its slot in t->by_fd from then on; -1 before */
     struct event *deadline;          /* request_timeout of the request being read; made
                                         active at once to refuse one (`refuse`) */
+    struct event *read_pin;          /* a read event of its own on fd (see the top) */
+    bool pinned;                     /* read_pin is added */
     struct conn *prev, *next;
     bool reading;             /* a request begun and not yet handed over whole */
     int refuse;               /* a status to answer at once instead of reading on */
@@ -161,6 +174,7 @@ static void conn_unlink_and_free(struct conn *c)
         tls_ssl_close(bufferevent_openssl_get_ssl(c->bev));
     body_feed_free(c->feed);
     event_free(c->deadline);
+    event_free(c->read_pin); /* before evhttp closes fd: libevent counts it there */
     free(c->who);
     free(c);
     t->count--;
@@ -290,6 +304,27 @@ static void next_request(struct conn *c)
 
 static void on_close(struct evhttp_connection *evcon, void *arg);
 
+/* The socket is readable: nothing to do while the bufferevent reads it
+ * too; otherwise let go, or the socket would wake the loop until the
+ * bufferevent reads again. */
+static void on_read_pin(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+    (void)fd;
+    (void)what;
+    if (!event_pending(&c->bev->ev_read, EV_READ, NULL)) {
+        event_del(c->read_pin);
+        c->pinned = false;
+    }
+}
+
+/* Put the pin (back) on a connection whose socket fd is known. */
+static void pin_reading(struct conn *c)
+{
+    if (!c->pinned && c->fd >= 0 && event_add(c->read_pin, NULL) == 0)
+        c->pinned = true;
+}
+
 /* The first byte: evhttp's connection is the bufferevent's callback
  * argument now, and the socket's fd is the connection's slot in by_fd. */
 static bool first_byte(struct conn *c)
@@ -311,6 +346,9 @@ static bool first_byte(struct conn *c)
     }
     c->fd = fd;
     t->by_fd[fd] = c;
+    if (event_assign(c->read_pin, t->base, fd, EV_READ | EV_PERSIST, on_read_pin, c) ==
+        0)
+        pin_reading(c);
     return true;
 }
 
@@ -361,6 +399,7 @@ static void take_request(struct evhttp_request *req, void *arg)
     struct bufferevent *bev = c ? c->bev : NULL;
     if (c) {
         uint64_t end = c->rx - evbuffer_get_length(bufferevent_get_input(bev));
+        pin_reading(c); /* evhttp has just turned reading off: this cancels it */
         c->reading = false;
         event_del(c->deadline);
         c->had_nul = c->nul_at && c->nul_at - 1 < end;
@@ -607,6 +646,7 @@ static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
     struct conn *c = calloc(1, sizeof(*c));
     struct bufferevent *bev = new_bufferevent(l, base);
     if (!c || !bev || !(c->deadline = evtimer_new(base, on_deadline, c)) ||
+        !(c->read_pin = event_new(base, -1, 0, on_read_pin, c)) ||
         !evbuffer_add_cb(bufferevent_get_input(bev), on_input, c) ||
         !evbuffer_add_cb(bufferevent_get_output(bev), on_output, c)) {
         log_msg(MH_LOG_ERROR, "out of memory for a new connection");
@@ -614,6 +654,8 @@ static struct bufferevent *on_new_connection(struct event_base *base, void *arg)
             bufferevent_free(bev);
         if (c && c->deadline)
             event_free(c->deadline);
+        if (c && c->read_pin)
+            event_free(c->read_pin);
         free(c);
         return NULL; /* evhttp makes a bufferevent of its own: served, untracked */
     }

@@ -406,6 +406,56 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class SyscallCount:
+    """with SyscallCount(pid, ["epoll_ctl", "epoll_wait"]) as n: ...
+    counts the calls to each named system call that every thread of pid
+    made while the block ran (strace -f attached to it, stopped by PID at
+    the end); n["epoll_ctl"] afterwards.  Skips when strace is missing."""
+
+    def __init__(self, pid, names, timeout=10):
+        if not shutil.which("strace"):
+            raise Skip("strace is not installed (the Makefile installs it)")
+        self.pid, self.names, self.timeout = pid, list(names), timeout
+        self.counts = {}
+        self.dir = tempfile.mkdtemp(prefix="minihttpd-strace-")
+
+    def __getitem__(self, name):
+        return self.counts[name]
+
+    def __enter__(self):
+        self.out = os.path.join(self.dir, "trace")
+        self.err = open(os.path.join(self.dir, "stderr"), "w+")
+        self.proc = subprocess.Popen(
+            ["strace", "-f", "-e", "trace=" + ",".join(self.names), "-o", self.out,
+             "-p", str(self.pid)], stdout=subprocess.DEVNULL, stderr=self.err)
+        # "strace: Process PID attached with N threads", once all are
+        ok = wait_until(lambda: " attached" in read_file(self.err.name), self.timeout)
+        if not ok:
+            self._stop()
+            raise AssertionError("strace did not attach to %d: %r"
+                                 % (self.pid, read_file(self.err.name)))
+        return self
+
+    def _stop(self):
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(self.timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.err.close()
+
+    def __exit__(self, *a):
+        self._stop()
+        text = read_file(self.out) if os.path.exists(self.out) else ""
+        for name in self.names:
+            # "TID name(args) = r" or "TID name(args <unfinished ...>": one
+            # per call; the "<... name resumed>" line is not counted again
+            self.counts[name] = len(re.findall(r"^\d+ +%s\(" % name, text, re.M))
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return False
+
+
 def wait_until(pred, timeout, step=0.05):
     """Poll pred() until it returns a true value or timeout; returns it."""
     deadline = time.monotonic() + timeout
